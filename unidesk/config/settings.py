@@ -1,0 +1,138 @@
+"""Unidesk settings: everything a deployment changes comes from UNIDESK_* variables.
+
+See docs/configuration.md (and .env.example) for every variable and its default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from unidesk.config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("UNIDESK_VAR_DIR", str(BASE_DIR.parent / "var")))
+
+DEBUG = env_bool("UNIDESK_DEBUG", False)
+_INSECURE_DEV_KEY = "unidesk-insecure-development-key-change-me"
+SECRET_KEY = env_str("UNIDESK_SECRET_KEY", _INSECURE_DEV_KEY)
+if SECRET_KEY == _INSECURE_DEV_KEY and not env_bool("UNIDESK_ALLOW_INSECURE_KEY", True):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set UNIDESK_SECRET_KEY in production.")
+ALLOWED_HOSTS = env_list("UNIDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("UNIDESK_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "unidesk.core",
+    "unidesk.accounts",
+    "unidesk.customers",
+    "unidesk.sla",
+    "unidesk.queues",
+    "unidesk.tickets",
+    "unidesk.intake",
+    "unidesk.triage",
+    "unidesk.wfm",
+    "unidesk.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "unidesk.config.urls"
+WSGI_APPLICATION = "unidesk.config.wsgi.application"
+ASGI_APPLICATION = "unidesk.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+# SQLite by default (WAL, a busy timeout and IMMEDIATE transactions so that writers queue
+# instead of failing); PostgreSQL by one variable.
+DATABASE_URL = env_str("UNIDESK_DATABASE_URL", f"sqlite:///{VAR_DIR / 'unidesk.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if IS_SQLITE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+    # Tests use a real file, not shared-cache memory, so that concurrent workers lock
+    # the way production does.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/admin/login/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- Internationalisation --------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("UNIDESK_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # SQLite and whitenoise both want var/
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("UNIDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# --- Unidesk ---------------------------------------------------------------------------
+UNIDESK_MAX_ATTACHMENT_BYTES = env_int("UNIDESK_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024, minimum=1)
+UNIDESK_REDIS_URL = env_str("UNIDESK_REDIS_URL", "")
+UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("UNIDESK_LOG_LEVEL", "INFO")},
+}
+
+if DEBUG is False:
+    SESSION_COOKIE_HTTPONLY = True
+    X_FRAME_OPTIONS = "DENY"
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+WHITENOISE_USE_FINDERS = True  # serve the admin's static files without a collectstatic step

@@ -1,0 +1,210 @@
+"""`receive()`: the single door through which every customer message enters Unidesk."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from unidesk.core.errors import DomainError
+from unidesk.core.time import now
+from unidesk.customers.models import Customer
+from unidesk.customers.services import resolve_customer
+from unidesk.intake.inbound import InboundMessage
+from unidesk.queues.models import ChannelWeight
+from unidesk.queues.routing import RoutingInput, route
+from unidesk.sla.models import Priority
+from unidesk.tickets import services as tickets
+from unidesk.tickets.models import Attachment, EventKind, Message, MessageKind, Status, Ticket
+from unidesk.triage.pii import redact
+
+log = logging.getLogger(__name__)
+
+KNOWN_CHANNELS = ("email", "chat", "telegram", "api", "phone")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    ticket: Ticket
+    message: Message
+    created: bool
+
+
+def receive(inbound: InboundMessage, *, at: datetime | None = None) -> Receipt:
+    """Store an inbound message on the right ticket, routed and SLA-stamped.
+
+    Idempotent on (channel, external_id): a repeat returns the stored message with
+    `created=False` and changes nothing. Everything is written in one transaction, so a
+    failure leaves no half-written ticket.
+    """
+    _validate(inbound)
+    at = at or now()
+    if inbound.external_id:
+        existing = _existing(inbound)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _store(inbound, at=at)
+    except IntegrityError:
+        # A concurrent delivery of the same message won the race: answer as a repeat.
+        existing = _existing(inbound) if inbound.external_id else None
+        if existing is None:
+            raise
+        return existing
+
+
+def _validate(inbound: InboundMessage) -> None:
+    if inbound.channel not in KNOWN_CHANNELS:
+        raise DomainError(f"Unknown channel {inbound.channel!r}.")
+    if not inbound.identities:
+        raise DomainError("A message needs at least one sender identity.")
+    if not (inbound.text.strip() or inbound.html.strip() or inbound.attachments):
+        raise DomainError("A message needs text, HTML or an attachment.")
+    if inbound.external_id is not None and not (0 < len(inbound.external_id) <= 500):
+        raise DomainError("external_id must be 1 to 500 characters.")
+
+
+def _existing(inbound: InboundMessage) -> Receipt | None:
+    message = (
+        Message.objects.select_related("ticket")
+        .filter(channel=inbound.channel, external_id=inbound.external_id)
+        .first()
+    )
+    if message is None:
+        return None
+    return Receipt(ticket=message.ticket, message=message, created=False)
+
+
+def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
+    # Privacy first: nothing below ever sees the original text.
+    text = redact(inbound.text)
+    subject = redact(inbound.subject)
+    html = redact(inbound.html).text if inbound.html else ""
+    customer = resolve_customer(
+        inbound.identities, name=inbound.sender_name, language=inbound.language
+    )
+    ticket = _thread(inbound, customer)
+    opened = ticket is None
+    if ticket is None:
+        ticket = _open(inbound, customer, subject=subject.text, text=text.text, at=at)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.CUSTOMER,
+        channel=inbound.channel,
+        external_id=inbound.external_id,
+        sender_name=inbound.sender_name[:200],
+        sender_address=_address(inbound),
+        subject=subject.text[:500],
+        text=text.text,
+        html=html,
+        pii=[
+            {"field": name, "type": f.type, "start": f.start, "end": f.end}
+            for name, red in (("subject", subject), ("text", text))
+            for f in red.findings
+        ],
+        flags=dict(inbound.flags),
+        sent_at=inbound.sent_at,
+        created_at=at,
+    )
+    _store_attachments(message, inbound)
+    if opened:
+        tickets.record_event(ticket, EventKind.MESSAGE, at=at, message_id=message.pk)
+    else:
+        tickets.add_customer_message(ticket, message, at=at)
+    return Receipt(ticket=ticket, message=message, created=True)
+
+
+def _address(inbound: InboundMessage) -> str:
+    return inbound.identities[0][1][:320]
+
+
+def _thread(inbound: InboundMessage, customer: Customer) -> Ticket | None:
+    """The ticket this message continues, or None for a new one.
+
+    Explicit references first (the message replied to, then a quoted ticket number), then
+    the customer's latest ticket on the same channel that is not closed. A reference to another
+    customer's ticket is ignored: two customers are never threaded together.
+    """
+    candidates = Ticket.objects.select_related("queue").exclude(status=Status.CLOSED)
+    mine = candidates.filter(customer=customer)
+    if inbound.reply_to:
+        parent = (
+            Message.objects.filter(channel=inbound.channel, external_id=inbound.reply_to)
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if parent is not None and (ticket := mine.filter(pk=parent).first()) is not None:
+            return ticket
+    if inbound.ticket_ref is not None and (ticket := mine.filter(pk=inbound.ticket_ref).first()):
+        return ticket
+    if inbound.thread_by_sender:
+        # Solved tickets reopen; the worker closes them after UNIDESK_AUTO_CLOSE_DAYS.
+        return mine.filter(channel=inbound.channel).order_by("-created_at").first()
+    return None
+
+
+def _open(
+    inbound: InboundMessage, customer: Customer, *, subject: str, text: str, at: datetime
+) -> Ticket:
+    decision = route(
+        RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier)
+    )
+    weight = (
+        ChannelWeight.objects.filter(channel=inbound.channel)
+        .values_list("weight", flat=True)
+        .first()
+        or 1
+    )
+    ticket = tickets.open_ticket(
+        customer=customer,
+        channel=inbound.channel,
+        subject=subject or _subject_from(text),
+        queue=decision.queue,
+        priority=decision.priority or Priority.NORMAL,
+        channel_weight=weight,
+        language=inbound.language or customer.language,
+        at=at,
+    )
+    tickets.record_event(
+        ticket,
+        EventKind.ROUTED,
+        at=at,
+        queue=decision.queue.name,
+        rule=decision.rule.name if decision.rule else None,
+    )
+    return ticket
+
+
+def _subject_from(text: str) -> str:
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    return first_line[:80]
+
+
+def _store_attachments(message: Message, inbound: InboundMessage) -> None:
+    limit = settings.UNIDESK_MAX_ATTACHMENT_BYTES
+    skipped = []
+    for item in inbound.attachments:
+        if len(item.content) > limit:
+            skipped.append({"filename": item.filename, "size": len(item.content)})
+            continue
+        name = item.filename or "attachment"
+        attachment = Attachment(
+            message=message,
+            filename=name[:255],
+            content_type=item.content_type[:200] or "application/octet-stream",
+            size=len(item.content),
+            sha256=hashlib.sha256(item.content).hexdigest(),
+        )
+        attachment.file.save(name, ContentFile(item.content), save=False)
+        attachment.save()
+    if skipped:
+        # Too large to keep: say so on the message, never drop silently.
+        message.flags = {**message.flags, "attachments_too_large": skipped}
+        message.save(update_fields=["flags"])
+        log.warning("message %s: %d attachment(s) over %d bytes", message.pk, len(skipped), limit)

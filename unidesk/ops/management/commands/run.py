@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from unidesk.config.env import env_int
+
+
+class Command(BaseCommand):
+    help = "Development all-in-one: the worker in a child process, the web server in this one."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port = options["port"]
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "Unidesk is starting:",
+                    f"  API docs       {base}/api/docs",
+                    f"  OpenAPI        {base}/api/openapi.json",
+                    f"  Admin          {base}/admin/",
+                    "  Demo logins    admin/admin (admin), lena/demo (lead),",
+                    "                 alice/demo, boris/demo, carmen/demo, dmitry/demo (agents)",
+                    "  API token      unidesk token create alice",
+                    "",
+                ]
+            )
+        )
+        worker = subprocess.Popen([sys.executable, "-m", "unidesk.cli", "worker"])
+        try:
+            call_command("web", port=port)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)

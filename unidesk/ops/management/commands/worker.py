@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from argparse import ArgumentParser
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from unidesk.tickets.services import close_solved_tickets, mark_breaches
+
+log = logging.getLogger("unidesk.worker")
+
+
+class Command(BaseCommand):
+    help = "Run background work every --interval seconds: SLA breach sweep, auto-close."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--interval", type=float, default=30.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        log.info("worker started")
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                marked = mark_breaches()
+                closed = close_solved_tickets(
+                    older_than=timedelta(days=settings.UNIDESK_AUTO_CLOSE_DAYS)
+                )
+                if marked or closed:
+                    log.info("marked %d breached, closed %d solved ticket(s)", marked, closed)
+            except Exception:  # keep the worker alive; the next pass retries
+                log.exception("SLA sweep failed")
+            stop.wait(options["interval"])
+        log.info("worker stopped")

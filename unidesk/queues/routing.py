@@ -1,0 +1,62 @@
+"""Routing: which queue a new ticket belongs in, decided by the queues' rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from unidesk.queues.models import Queue, RoutingRule
+
+
+@dataclass(frozen=True)
+class RoutingInput:
+    subject: str
+    text: str
+    channel: str
+    tier: str
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    queue: Queue
+    rule: RoutingRule | None
+    priority: int | None
+
+
+@lru_cache(maxsize=512)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    words = [re.escape(k.strip()) for k in keywords if k.strip()]
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def rule_matches(rule: RoutingRule, data: RoutingInput) -> bool:
+    if rule.channels and data.channel not in rule.channels:
+        return False
+    if rule.tiers and data.tier not in rule.tiers:
+        return False
+    haystack = f"{data.subject}\n{data.text}"
+    if rule.keywords:
+        pattern = _keyword_pattern(tuple(rule.keywords))
+        if pattern is not None and not pattern.search(haystack):
+            return False
+    return not (rule.regex and not _regex(rule.regex).search(haystack))
+
+
+def route(data: RoutingInput) -> RoutingDecision:
+    """The first active matching rule's queue, else the default queue.
+
+    Raises Queue.DoesNotExist when no rule matches and no default queue is configured.
+    """
+    rules = RoutingRule.objects.filter(is_active=True).select_related("queue")
+    for rule in rules:
+        if rule_matches(rule, data):
+            return RoutingDecision(queue=rule.queue, rule=rule, priority=rule.set_priority)
+    return RoutingDecision(queue=Queue.objects.get(is_default=True), rule=None, priority=None)

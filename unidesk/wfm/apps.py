@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WfmConfig(AppConfig):
+    name = "unidesk.wfm"
+    label = "wfm"
