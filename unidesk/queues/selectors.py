@@ -9,7 +9,7 @@ from django.db.models import Count, Min, Q
 
 from unidesk.accounts.models import User
 from unidesk.queues.models import Queue
-from unidesk.tickets.models import WAITING, Ticket
+from unidesk.tickets.models import Ticket
 
 DUE_SOON = timedelta(hours=1)
 
@@ -42,7 +42,7 @@ def list_queue_stats(user: User, *, at: datetime) -> list[QueueStats]:
     queues = list_visible_queues(user)
     rows = {
         row["queue_id"]: row
-        for row in Ticket.objects.filter(WAITING, queue__in=queues)
+        for row in Ticket.objects.filter(queue__in=queues, is_waiting=True)
         .values("queue_id")
         .annotate(
             waiting=Count("id"),

@@ -31,8 +31,9 @@ ACTIVE_STATUSES = (Status.NEW, Status.OPEN)
 PAUSED_STATUSES = (Status.PENDING,)
 DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
 
-# The condition of the partial indexes that the queue engine reads; querysets must use
-# exactly `Ticket.objects.waiting()` for the planner to pick them.
+#: A ticket waits in its queue while it needs an agent and has none. The database keeps
+#: this as the generated column `is_waiting`, which leads every queue-engine index: an
+#: equality on it works with bound parameters on SQLite, where a partial index would not.
 WAITING = Q(status__in=[Status.NEW, Status.OPEN], assignee__isnull=True)
 
 
@@ -50,7 +51,7 @@ class Tag(models.Model):
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def waiting(self) -> TicketQuerySet:
-        return self.filter(WAITING)
+        return self.filter(is_waiting=True)
 
     def visible_to(self, user: User) -> TicketQuerySet:
         """Leads and admins see everything; agents their queues and their own tickets."""
@@ -88,6 +89,16 @@ class Ticket(models.Model):
     language = models.CharField(_("language"), max_length=16, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     channel_weight = models.PositiveSmallIntegerField(_("channel weight"), default=1)
+    is_waiting = models.GeneratedField(
+        expression=models.Case(
+            models.When(WAITING, then=models.Value(True)),
+            default=models.Value(False),
+            output_field=models.BooleanField(),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("waiting in queue"),
+    )
 
     created_at = models.DateTimeField(_("created"), db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -116,25 +127,20 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            # One index per queue ordering, over waiting tickets only (see queues.engine).
+            # One index per queue ordering (see queues.engine): a queue's head is one seek.
             models.Index(
-                fields=["queue", "-priority", "-channel_weight", "waiting_since"],
-                condition=WAITING,
+                fields=["queue", "is_waiting", "-priority", "-channel_weight", "waiting_since"],
                 name="ticket_wait_fifo",
             ),
             models.Index(
-                fields=["queue", "-priority", "-channel_weight", "-waiting_since"],
-                condition=WAITING,
+                fields=["queue", "is_waiting", "-priority", "-channel_weight", "-waiting_since"],
                 name="ticket_wait_lifo",
             ),
             models.Index(
-                fields=["queue", "-priority", "-channel_weight", "sla_due_at"],
-                condition=WAITING,
+                fields=["queue", "is_waiting", "-priority", "-channel_weight", "sla_due_at"],
                 name="ticket_wait_sla",
             ),
-            models.Index(
-                fields=["queue", "waiting_since"], condition=WAITING, name="ticket_wait_age"
-            ),
+            models.Index(fields=["queue", "is_waiting", "waiting_since"], name="ticket_wait_age"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["queue", "status"], name="ticket_queue_status"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
