@@ -5,7 +5,7 @@ Order of service (docs/queues.md explains it for support leads):
 2. within a class, each queue offers its head ticket by its own strategy
    (priority, then channel weight, then FIFO / LIFO / SLA due / hybrid age-cap order);
 3. among those heads: higher priority, heavier channel, earlier SLA deadline, longest wait.
-Every head is one index seek on an index led by (queue, is_waiting) (see
+Every head is one index seek on an index led by (queue, waiting_flag) (see
 `tickets.models.Ticket.Meta.indexes`), so the cost grows with the agent's queues, not with
 the number of tickets. The claim is a conditional UPDATE under `SELECT ... FOR UPDATE SKIP
 LOCKED` on PostgreSQL and under SQLite's IMMEDIATE write lock, so two agents never get the
@@ -42,7 +42,7 @@ def head_queryset(queue: Queue, *, at: datetime, overdue: bool = False) -> Query
 
     For a hybrid queue, `overdue=True` gives the tickets past the wait cap, oldest first.
     """
-    waiting = Ticket.objects.filter(queue=queue, is_waiting=True)
+    waiting = Ticket.objects.filter(queue=queue, waiting_flag=1)
     if overdue:
         cutoff = at - timedelta(minutes=queue.hybrid_wait_cap_minutes)
         return waiting.filter(waiting_since__lte=cutoff).order_by("waiting_since")

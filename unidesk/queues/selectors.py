@@ -42,7 +42,7 @@ def list_queue_stats(user: User, *, at: datetime) -> list[QueueStats]:
     queues = list_visible_queues(user)
     rows = {
         row["queue_id"]: row
-        for row in Ticket.objects.filter(queue__in=queues, is_waiting=True)
+        for row in Ticket.objects.filter(queue__in=queues, waiting_flag=1)
         .values("queue_id")
         .annotate(
             waiting=Count("id"),

@@ -32,7 +32,7 @@ PAUSED_STATUSES = (Status.PENDING,)
 DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
 
 #: A ticket waits in its queue while it needs an agent and has none. The database keeps
-#: this as the generated column `is_waiting`, which leads every queue-engine index: an
+#: this as the generated column `waiting_flag`, which leads every queue-engine index: an
 #: equality on it works with bound parameters on SQLite, where a partial index would not.
 WAITING = Q(status__in=[Status.NEW, Status.OPEN], assignee__isnull=True)
 
@@ -51,7 +51,7 @@ class Tag(models.Model):
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def waiting(self) -> TicketQuerySet:
-        return self.filter(is_waiting=True)
+        return self.filter(waiting_flag=1)
 
     def visible_to(self, user: User) -> TicketQuerySet:
         """Leads and admins see everything; agents their queues and their own tickets."""
@@ -89,13 +89,15 @@ class Ticket(models.Model):
     language = models.CharField(_("language"), max_length=16, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     channel_weight = models.PositiveSmallIntegerField(_("channel weight"), default=1)
-    is_waiting = models.GeneratedField(
+    # 1 while the ticket waits in its queue, else 0. An integer, not a boolean: SQLite's
+    # planner seeks an index on `waiting_flag = ?` but not on a bare boolean column.
+    waiting_flag = models.GeneratedField(
         expression=models.Case(
-            models.When(WAITING, then=models.Value(True)),
-            default=models.Value(False),
-            output_field=models.BooleanField(),
+            models.When(WAITING, then=models.Value(1)),
+            default=models.Value(0),
+            output_field=models.SmallIntegerField(),
         ),
-        output_field=models.BooleanField(),
+        output_field=models.SmallIntegerField(),
         db_persist=True,
         verbose_name=_("waiting in queue"),
     )
@@ -129,18 +131,18 @@ class Ticket(models.Model):
         indexes = [
             # One index per queue ordering (see queues.engine): a queue's head is one seek.
             models.Index(
-                fields=["queue", "is_waiting", "-priority", "-channel_weight", "waiting_since"],
+                fields=["queue", "waiting_flag", "-priority", "-channel_weight", "waiting_since"],
                 name="ticket_wait_fifo",
             ),
             models.Index(
-                fields=["queue", "is_waiting", "-priority", "-channel_weight", "-waiting_since"],
+                fields=["queue", "waiting_flag", "-priority", "-channel_weight", "-waiting_since"],
                 name="ticket_wait_lifo",
             ),
             models.Index(
-                fields=["queue", "is_waiting", "-priority", "-channel_weight", "sla_due_at"],
+                fields=["queue", "waiting_flag", "-priority", "-channel_weight", "sla_due_at"],
                 name="ticket_wait_sla",
             ),
-            models.Index(fields=["queue", "is_waiting", "waiting_since"], name="ticket_wait_age"),
+            models.Index(fields=["queue", "waiting_flag", "waiting_since"], name="ticket_wait_age"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["queue", "status"], name="ticket_queue_status"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
