@@ -34,7 +34,7 @@ lint: $(STAMP) ## ruff, format check, missing migrations, mypy on the domain cod
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/unidesk makemigrations --check --dry-run -v 0
-	$(BIN)/mypy unidesk/sla/calendar.py unidesk/queues/engine.py unidesk/queues/routing.py unidesk/triage/pii.py unidesk/wfm
+	$(BIN)/mypy unidesk
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -67,7 +67,9 @@ def resolve_customer(
     belongs to another customer is left there: two people are never merged automatically.
     Must run inside the caller's transaction (intake's).
     """
-    wanted = {(kind, normalise_identity(kind, value)) for kind, value in identities}
+    wanted: set[tuple[str, str]] = {
+        (kind, normalise_identity(kind, value)) for kind, value in identities
+    }
     if not wanted:
         raise DomainError("A message needs at least one sender identity.")
     known = {
@@ -78,8 +80,8 @@ def resolve_customer(
         if (i.kind, i.value) in wanted
     }
     customer: Customer | None = None
-    for kind in _RESOLUTION_ORDER:
-        match = next((i for (k, _), i in known.items() if k == kind), None)
+    for wanted_kind in _RESOLUTION_ORDER:
+        match = next((i for (k, _), i in known.items() if k == wanted_kind), None)
         if match is not None:
             customer = _canonical(match.customer)
             break

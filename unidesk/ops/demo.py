@@ -346,13 +346,13 @@ def seed_config() -> None:
     for channel, weight in (("chat", 3), ("phone", 3), ("telegram", 2), ("api", 1), ("email", 1)):
         ChannelWeight.objects.create(channel=channel, weight=weight)
     queues = {}
-    for position, (slug, name, strategy, urgency, policy, keywords, prio) in enumerate(QUEUES):
+    for position, (slug, name, strategy, urgency, policy_key, keywords, prio) in enumerate(QUEUES):
         queue = Queue.objects.create(
             slug=slug,
             name=name,
             strategy=strategy,
             urgency=urgency,
-            sla_policy=policies[policy],
+            sla_policy=policies[policy_key],
             is_default=(slug == "general"),
             hybrid_wait_cap_minutes=3 * 24 * 60,
         )

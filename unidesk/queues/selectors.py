@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Min, Q
 
@@ -40,8 +41,8 @@ def list_queue_stats(user: User, *, at: datetime) -> list[QueueStats]:
     One grouped query over the waiting tickets, whatever the number of queues.
     """
     queues = list_visible_queues(user)
-    rows = {
-        row["queue_id"]: row
+    rows: dict[int, dict[str, Any]] = {
+        row["queue_id"]: dict(row)
         for row in Ticket.objects.filter(queue__in=queues, waiting_flag=1)
         .values("queue_id")
         .annotate(
@@ -52,13 +53,14 @@ def list_queue_stats(user: User, *, at: datetime) -> list[QueueStats]:
         )
         .order_by()
     }
+    empty: dict[str, Any] = {}
     return [
         QueueStats(
             queue=q,
-            waiting=rows.get(q.pk, {}).get("waiting", 0),
-            oldest_waiting_since=rows.get(q.pk, {}).get("oldest"),
-            breached=rows.get(q.pk, {}).get("breached", 0),
-            due_soon=rows.get(q.pk, {}).get("due_soon", 0),
+            waiting=rows.get(q.pk, empty).get("waiting", 0),
+            oldest_waiting_since=rows.get(q.pk, empty).get("oldest"),
+            breached=rows.get(q.pk, empty).get("breached", 0),
+            due_soon=rows.get(q.pk, empty).get("due_soon", 0),
         )
         for q in queues
     ]

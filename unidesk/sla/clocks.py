@@ -18,7 +18,7 @@ class Targets:
     next_response_s: int
     resolution_s: int
 
-    def due(self, start: datetime, seconds: int) -> datetime:
+    def due(self, start: datetime, seconds: float) -> datetime:
         return add_business_seconds(self.calendar, start, seconds)
 
     def remaining(self, start: datetime, due: datetime) -> float:

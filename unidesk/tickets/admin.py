@@ -31,7 +31,7 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, EventInline]
     show_full_result_count = False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 

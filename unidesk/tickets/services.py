@@ -277,10 +277,11 @@ def move_ticket(
         return
     previous = ticket.queue.name
     ticket.queue = queue
+    assignee = ticket.assignee
     if (
-        ticket.assignee is not None
-        and not ticket.assignee.sees_all_queues
-        and not (queue.agents.filter(pk=ticket.assignee_id).exists())
+        assignee is not None
+        and not assignee.sees_all_queues
+        and not queue.agents.filter(pk=assignee.pk).exists()
     ):
         ticket.assignee = None  # back to the new queue's waiting line
     if ticket.sla_paused_at is None and not ticket.is_done:

@@ -42,10 +42,11 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    problems = []
+    problems: list[str] = []
     for error in exc.errors:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
-        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg"))
+        message = str(error.get("msg", "invalid"))
+        problems.append(f"{where}: {message}" if where else message)
     return api.create_response(
         request,
         {"detail": "; ".join(problems) or "Invalid input.", "errors": exc.errors},
@@ -149,7 +150,7 @@ def post_inbound(request: HttpRequest, payload: s.InboundIn) -> tuple[int, dict[
             language=payload.language,
         )
     )
-    body = {
+    body: dict[str, object] = {
         "ticket_id": receipt.ticket.pk,
         "message_id": receipt.message.pk,
         "created": receipt.created,
