@@ -136,7 +136,7 @@ def bench_http(env: dict[str, str], *, messages: int, list_rounds: int) -> dict[
         [sys.executable, "-m", "unidesk.cli", "web", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(ROOT / "var" / "bench-web.log").open("w"),
     )
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

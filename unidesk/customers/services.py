@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import phonenumbers
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from unidesk.core.errors import DomainError
 from unidesk.customers.models import Customer, Identity, IdentityKind
@@ -90,12 +90,13 @@ def resolve_customer(
     elif name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name"])
-    for kind, value in sorted(wanted - set(known)):
-        try:
-            with transaction.atomic():
-                Identity.objects.create(customer=customer, kind=kind, value=value)
-        except IntegrityError:
-            pass  # claimed by a concurrent intake for someone; leave it with them
+    new = sorted(wanted - set(known))
+    if new:
+        # One statement; an identity a concurrent intake claimed meanwhile stays with them.
+        Identity.objects.bulk_create(
+            [Identity(customer=customer, kind=kind, value=value) for kind, value in new],
+            ignore_conflicts=True,
+        )
     return customer
 
 
