@@ -121,6 +121,36 @@ def bench_next_ticket(rounds: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def bench_pages(rounds: int) -> None:
+    """Workspace pages through the whole Django stack (middleware, session, templates)."""
+    from django.test import Client
+
+    from unidesk.accounts.models import User
+    from unidesk.queues.engine import claim_next_ticket
+
+    lead, agent = User.objects.get(username="lena"), User.objects.get(username="bench0")
+    ticket = claim_next_ticket(agent)
+    assert ticket is not None
+    pages = [
+        (agent, "/", "queues overview (agent, 10 queues)"),
+        (agent, f"/inbox/?view=queue&queue={ticket.queue.slug}", "inbox: one queue in its order"),
+        (agent, "/inbox/?view=mine", "inbox: mine"),
+        (lead, "/inbox/?view=all", "inbox: all open (lead)"),
+        (agent, f"/tickets/{ticket.pk}/", "ticket page"),
+    ]
+    for user, url, label in pages:
+        client = Client()
+        client.force_login(user)
+        for _ in range(5):
+            assert client.get(url).status_code == 200, url
+        samples = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            client.get(url)
+            samples.append(time.perf_counter() - t)
+        report(label, samples)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -227,6 +257,7 @@ def main() -> None:
     rate = bench_intake(args.intake)
     print(f"  {'intake through receive() (one process)':<44} {rate:8.0f} messages/s")
     bench_next_ticket(args.rounds)
+    bench_pages(args.rounds)
     if not args.skip_http:
         bench_http(env, messages=args.intake, list_rounds=args.rounds)
 

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_htmx",
     "unidesk.core",
     "unidesk.accounts",
     "unidesk.customers",
@@ -42,6 +45,7 @@ INSTALLED_APPS = [
     "unidesk.triage",
     "unidesk.wfm",
     "unidesk.ops",
+    "unidesk.workspace",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "unidesk.workspace.middleware.UserPreferencesMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -94,10 +100,17 @@ if IS_SQLITE:
     # Tests use a real file, not shared-cache memory, so that concurrent workers lock
     # the way production does.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    # Server-side binding lets psycopg prepare hot statements (after 5 uses), so the queue
+    # engine's index seeks skip PostgreSQL's planner, which otherwise costs more than the
+    # seek itself on a table with several indexes. See bench/RESULTS.md.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -121,6 +134,24 @@ MEDIA_ROOT = Path(env_str("UNIDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
 # --- Unidesk ---------------------------------------------------------------------------
 UNIDESK_MAX_ATTACHMENT_BYTES = env_int("UNIDESK_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024, minimum=1)
 UNIDESK_REDIS_URL = env_str("UNIDESK_REDIS_URL", "")
+# Live updates: in-process by default (one web process), Redis when several serve.
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [UNIDESK_REDIS_URL]},
+        }
+        if UNIDESK_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNIDESK_REDIS_URL}
+        if UNIDESK_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)
 
 LOGGING = {

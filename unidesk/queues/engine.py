@@ -6,16 +6,18 @@ Order of service (docs/queues.md explains it for support leads):
    (priority, then channel weight, then FIFO / LIFO / SLA due / hybrid age-cap order);
 3. among those heads: higher priority, heavier channel, earlier SLA deadline, longest wait.
 Every head is one index seek on an index led by (queue, waiting_flag) (see
-`tickets.models.Ticket.Meta.indexes`), so the cost grows with the agent's queues, not with
-the number of tickets. The claim is a conditional UPDATE under `SELECT ... FOR UPDATE SKIP
-LOCKED` on PostgreSQL and under SQLite's IMMEDIATE write lock, so two agents never get the
-same ticket.
+`tickets.models.Ticket.Meta.indexes`), and all heads of a class come back in one round
+trip, so the cost grows with the agent's queues, not with the number of tickets. The claim
+is a conditional UPDATE under `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL and under
+SQLite's IMMEDIATE write lock, so two agents never get the same ticket.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -28,6 +30,17 @@ from unidesk.tickets.services import record_event
 
 _MAX_ATTEMPTS = 8
 
+# Each strategy's order: (column, descending). One source for the ORM and the raw seek.
+ORDERINGS: dict[str, tuple[tuple[str, bool], ...]] = {
+    Strategy.FIFO: (("priority", True), ("channel_weight", True), ("waiting_since", False)),
+    Strategy.LIFO: (("priority", True), ("channel_weight", True), ("waiting_since", True)),
+    Strategy.SLA: (("priority", True), ("channel_weight", True), ("sla_due_at", False)),
+    # Hybrid serves freshest first unless something waited past the cap (_OVERDUE).
+    Strategy.HYBRID: (("priority", True), ("channel_weight", True), ("waiting_since", True)),
+}
+_OVERDUE = (("waiting_since", False),)
+_HEAD_COLUMNS = ("id", "queue_id", "priority", "channel_weight", "sla_due_at", "waiting_since")
+
 
 def workable_queues(agent: User) -> list[Queue]:
     """Queues the agent is skilled for; leads and admins without skills work every queue."""
@@ -37,6 +50,10 @@ def workable_queues(agent: User) -> list[Queue]:
     return sorted(queues, key=lambda q: (-q.urgency, q.pk))
 
 
+def _cutoff(queue: Queue, at: datetime) -> datetime:
+    return at - timedelta(minutes=queue.hybrid_wait_cap_minutes)
+
+
 def head_queryset(queue: Queue, *, at: datetime, overdue: bool = False) -> QuerySet[Ticket]:
     """Waiting tickets of `queue` in the queue's order (the head is `.first()`).
 
@@ -44,60 +61,106 @@ def head_queryset(queue: Queue, *, at: datetime, overdue: bool = False) -> Query
     """
     waiting = Ticket.objects.filter(queue=queue, waiting_flag=1)
     if overdue:
-        cutoff = at - timedelta(minutes=queue.hybrid_wait_cap_minutes)
-        return waiting.filter(waiting_since__lte=cutoff).order_by("waiting_since")
-    strategy = queue.strategy
-    if strategy == Strategy.FIFO:
-        return waiting.order_by("-priority", "-channel_weight", "waiting_since")
-    if strategy == Strategy.SLA:
-        return waiting.order_by("-priority", "-channel_weight", "sla_due_at")
-    # LIFO, and hybrid when nothing is past its cap.
-    return waiting.order_by("-priority", "-channel_weight", "-waiting_since")
+        waiting = waiting.filter(waiting_since__lte=_cutoff(queue, at))
+    order = _OVERDUE if overdue else ORDERINGS[queue.strategy]
+    return waiting.order_by(*[("-" if desc else "") + column for column, desc in order])
 
 
-def _head(queue: Queue, *, at: datetime, lock: bool) -> Ticket | None:
+@dataclass(frozen=True)
+class _Head:
+    stage: int  # 0: a hybrid queue's overdue head, which goes before its fresh one
+    ticket_id: int
+    queue_id: int
+    priority: int
+    channel_weight: int
+    sla_due_at: Any  # a datetime, or its ISO text on SQLite: comparable within one backend
+    waiting_since: Any
+
+    def rank(self) -> tuple[int, int, bool, Any, bool, Any]:
+        due, since = self.sla_due_at, self.waiting_since
+        return (-self.priority, -self.channel_weight, due is None, due or 0, since is None,
+                since or 0)  # fmt: skip
+
+
+def _heads(queues: list[Queue], *, at: datetime) -> list[_Head]:
+    """Every queue's head in one round trip: a UNION ALL of one index seek per queue.
+
+    Written as SQL because this is the hot path: building one ORM query per queue cost
+    more than the seeks themselves (bench/RESULTS.md).
+    """
+    quote = connection.ops.quote_name
+    table = quote(Ticket._meta.db_table)
+    columns = ", ".join(quote(c) for c in _HEAD_COLUMNS)
+    parts: list[str] = []
+    params: list[Any] = []
+    for queue in queues:
+        seeks: list[tuple[int, tuple[tuple[str, bool], ...]]] = [(1, ORDERINGS[queue.strategy])]
+        if queue.strategy == Strategy.HYBRID:
+            seeks.insert(0, (0, _OVERDUE))
+        for stage, order in seeks:
+            where = f"{quote('queue_id')} = %s AND {quote('waiting_flag')} = 1"
+            params.append(queue.pk)
+            if stage == 0:
+                where += f" AND {quote('waiting_since')} <= %s"
+                params.append(connection.ops.adapt_datetimefield_value(_cutoff(queue, at)))
+            order_sql = ", ".join(f"{quote(c)} {'DESC' if d else 'ASC'}" for c, d in order)
+            parts.append(
+                f"SELECT * FROM (SELECT {stage} AS stage, {columns} FROM {table} "
+                f"WHERE {where} ORDER BY {order_sql} LIMIT 1) h{len(parts)}"
+            )
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    # A hybrid queue offers its overdue head if it has one, else its fresh head.
+    best: dict[int, _Head] = {}
+    for head in sorted((_Head(*row) for row in rows), key=lambda h: h.stage):
+        best.setdefault(head.queue_id, head)
+    return list(best.values())
+
+
+def _choose(queues: list[Queue], *, at: datetime) -> _Head | None:
+    for _, group in groupby(queues, key=lambda q: q.urgency):
+        heads = _heads(list(group), at=at)
+        if heads:
+            return min(heads, key=_Head.rank)
+    return None
+
+
+def _locked_head(queue: Queue, *, at: datetime) -> Ticket | None:
+    """The queue's head under a row lock (PostgreSQL skips rows other claims hold)."""
     candidates = []
     if queue.strategy == Strategy.HYBRID:
         candidates.append(head_queryset(queue, at=at, overdue=True))
     candidates.append(head_queryset(queue, at=at))
     for qs in candidates:
-        if lock and connection.features.has_select_for_update_skip_locked:
+        if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        ticket = qs.only(
-            "id", "queue_id", "priority", "channel_weight", "sla_due_at", "waiting_since"
-        ).first()
+        ticket = qs.only(*_HEAD_COLUMNS).first()
         if ticket is not None:
             return ticket
     return None
 
 
-def _rank(ticket: Ticket) -> tuple[int, int, float, float]:
-    due = ticket.sla_due_at.timestamp() if ticket.sla_due_at else float("inf")
-    since = ticket.waiting_since.timestamp() if ticket.waiting_since else float("inf")
-    return (-ticket.priority, -ticket.channel_weight, due, since)
-
-
 def peek_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | None:
     """The ticket `next ticket` would give the agent now, without claiming it."""
-    at = at or now()
-    for _, group in groupby(workable_queues(agent), key=lambda q: q.urgency):
-        heads = [(h, q) for q in group if (h := _head(q, at=at, lock=False)) is not None]
-        if heads:
-            return min(heads, key=lambda pair: _rank(pair[0]))[0]
-    return None
+    head = _choose(workable_queues(agent), at=at or now())
+    return None if head is None else Ticket.objects.get(pk=head.ticket_id)
 
 
 def claim_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | None:
     """Assign the agent's next ticket to the agent and return it; None when nothing waits."""
     at = at or now()
-    queues = {q.pk: q for q in workable_queues(agent)}
+    queues = workable_queues(agent)
+    by_id = {q.pk: q for q in queues}
     for _ in range(_MAX_ATTEMPTS):
-        choice = peek_next_ticket(agent, at=at)
+        choice = _choose(queues, at=at)
         if choice is None:
             return None
         with transaction.atomic():
             # Re-read the head under a row lock: a concurrent claim skips it or we skip theirs.
-            ticket = _head(queues[choice.queue_id], at=at, lock=True)
+            ticket = _locked_head(by_id[choice.queue_id], at=at)
             if ticket is None:
                 continue
             claimed = Ticket.objects.filter(WAITING, pk=ticket.pk).update(

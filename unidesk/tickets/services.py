@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from unidesk.accounts.models import User
+from unidesk.core import live
 from unidesk.core.errors import DomainError
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
@@ -35,7 +36,10 @@ from unidesk.tickets.models import (
 def record_event(
     ticket: Ticket, kind: str, *, at: datetime, by: User | None = None, **data: Any
 ) -> Event:
-    return Event.objects.create(ticket=ticket, kind=kind, actor=by, data=data, created_at=at)
+    """Write a timeline event; agents watching are told once the transaction commits."""
+    event = Event.objects.create(ticket=ticket, kind=kind, actor=by, data=data, created_at=at)
+    live.ticket_changed(ticket.pk, kind=kind)
+    return event
 
 
 # --- SLA clocks on the ticket row -------------------------------------------------------

@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from unidesk.intake.inbound import InboundMessage
+from unidesk.intake.receive import receive
+from unidesk.tickets.models import Message, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def customer_writes(text: str, *, who: str = "ann@example.com", channel: str = "email") -> Ticket:
+    inbound = InboundMessage(channel=channel, identities=(("email", who),), text=text)
+    return receive(inbound).ticket
+
+
+def test_pages_need_a_login(desk) -> None:  # type: ignore[no-untyped-def]
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_the_login_page_signs_an_agent_in(desk) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    response = client.post("/login/", {"username": "alice", "password": "pw"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_the_overview_lists_the_agents_queues_urgent_first(desk) -> None:  # type: ignore[no-untyped-def]
+    customer_writes("refund please")
+    page = logged_in(desk.alice).get("/").content.decode()
+
+    assert page.index("Payments") < page.index("General")
+    assert 'data-queue="payments"' in page
+    bob_page = logged_in(desk.bob).get("/").content.decode()
+    assert 'data-queue="payments"' not in bob_page
+
+
+def test_next_ticket_claims_and_opens_the_ticket(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("refund please")
+    client = logged_in(desk.alice)
+
+    response = client.post(reverse("workspace:next"))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/tickets/{ticket.pk}/"
+    ticket.refresh_from_db()
+    assert ticket.assignee == desk.alice
+    empty = client.post(reverse("workspace:next"), follow=True)
+    assert "Nothing is waiting" in empty.content.decode()
+
+
+def test_an_agent_cannot_open_a_ticket_outside_their_queues(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("refund please")  # payments
+    bob = logged_in(desk.bob)
+
+    assert bob.get(f"/tickets/{ticket.pk}/").status_code == 403
+    assert bob.post(f"/tickets/{ticket.pk}/reply/", {"text": "hi"}).status_code == 403
+    assert bob.get("/tickets/999999/").status_code == 404
+    assert ticket.messages.count() == 1
+
+
+def test_customer_text_is_escaped_and_links_open_safely(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes(
+        '<script>alert(1)</script> see https://example.com/x?a=1&b=2 <img src=x onerror="alert(2)">'
+    )
+    page = logged_in(desk.alice).get(f"/tickets/{ticket.pk}/").content.decode()
+
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page.split('id="timeline"')[1]
+    assert 'href="https://example.com/x?a=1&amp;b=2"' in page
+    assert 'rel="noopener noreferrer nofollow"' in page
+    assert 'target="_blank"' in page
+
+
+def test_html_email_is_sanitised_by_an_allow_list(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("plain")
+    Message.objects.filter(ticket=ticket).update(
+        html='<p onclick="x()">Hi <b>there</b></p><script>bad()</script>'
+        '<a href="javascript:alert(1)">click</a><style>body{}</style>'
+    )
+    page = logged_in(desk.alice).get(f"/tickets/{ticket.pk}/").content.decode()
+    timeline = page.split('id="timeline"')[1]
+
+    assert "<p>Hi <b>there</b></p>" in timeline
+    assert "bad()" not in timeline
+    assert "javascript:" not in timeline
+    assert "onclick" not in timeline
+
+
+def test_a_reply_from_the_ticket_page_lands_in_the_timeline(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("refund please")
+    client = logged_in(desk.alice)
+
+    response = client.post(f"/tickets/{ticket.pk}/reply/", {"text": "Refunded today."}, follow=True)
+
+    assert "Refunded today." in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee) == (Status.PENDING, desk.alice)
+    note = client.post(f"/tickets/{ticket.pk}/reply/", {"text": "check bank", "internal": "on"})
+    assert note.status_code == 302
+    assert ticket.messages.filter(kind="note").count() == 1
+
+
+def test_a_refused_ticket_change_changes_nothing(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("refund please")
+    client = logged_in(desk.lead)
+
+    response = client.post(
+        f"/tickets/{ticket.pk}/update/",
+        {
+            "status": "open",
+            "priority": 40,
+            "queue": desk.payments.pk,
+            "assignee": desk.bob.pk,
+            "tags": "vip",
+        },
+        follow=True,
+    )
+
+    assert "not skilled" in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.assignee, ticket.tags.count()) == (30, None, 0)
+
+
+def test_bulk_actions_apply_to_all_or_none(desk) -> None:  # type: ignore[no-untyped-def]
+    a = customer_writes("refund please", who="a@x.io")
+    b = customer_writes("refund please", who="b@x.io")
+    lead = logged_in(desk.lead)
+
+    lead.post("/inbox/bulk/", {"ids": f"{a.pk},{b.pk}", "action": "tag", "tag": "Wave"})
+    assert sorted(Ticket.objects.filter(tags__name="wave").values_list("pk", flat=True)) == [
+        a.pk,
+        b.pk,
+    ]
+
+    refused = lead.post(
+        "/inbox/bulk/",
+        {"ids": f"{a.pk},{b.pk}", "action": "assign", "assignee": desk.bob.pk},
+        follow=True,
+    )
+    assert "Nothing changed" in refused.content.decode()
+    assert Ticket.objects.filter(assignee__isnull=False).count() == 0
+    missing = lead.post("/inbox/bulk/", {"ids": f"{a.pk}", "action": "status"}, follow=True)
+    assert "Nothing changed" in missing.content.decode()
+
+
+def test_the_inbox_shows_a_queue_in_its_own_order_and_filters(desk) -> None:  # type: ignore[no-untyped-def]
+    old = customer_writes("where is my parcel", who="old@x.io")
+    new = customer_writes("where is my order", who="new@x.io")
+    client = logged_in(desk.bob)
+
+    page = client.get("/inbox/", {"view": "queue", "queue": "general"}).content.decode()
+    assert page.index(f"/tickets/{new.pk}/") < page.index(f"/tickets/{old.pk}/")  # LIFO
+
+    found = client.get(
+        "/inbox/", {"view": "queue", "queue": "general", "q": "parcel"}
+    ).content.decode()
+    assert f"/tickets/{old.pk}/" in found and f"/tickets/{new.pk}/" not in found
+    assert client.get("/inbox/", {"view": "queue", "queue": "payments"}).status_code == 403
+    assert client.get("/inbox/", {"view": "all"}).status_code == 403
+
+
+def test_list_pages_cost_a_fixed_number_of_queries(desk, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(desk.lead)
+    customer_writes("where is my parcel", who="c0@x.io")
+    client.get("/inbox/", {"view": "all"})  # warm the session
+    # session, user, tickets page, tags, visible queues, agents: 6 for 1 ticket or 25
+    with django_assert_num_queries(6):
+        client.get("/inbox/", {"view": "all"})
+    for i in range(1, 25):
+        customer_writes("where is my parcel", who=f"c{i}@x.io")
+    with django_assert_num_queries(6):
+        client.get("/inbox/", {"view": "all"})
+
+
+def test_the_ticket_page_costs_a_fixed_number_of_queries(desk, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(desk.alice)
+    ticket = customer_writes("refund please")
+    client.post(reverse("workspace:next"))  # assigned to alice from here on
+    client.get(f"/tickets/{ticket.pk}/")
+    # session, user, ticket, tags, messages, attachments, events, identities, other
+    # tickets, queues, agents: the same 11 for one message or twenty
+    with django_assert_num_queries(11):
+        client.get(f"/tickets/{ticket.pk}/")
+    for i in range(10):
+        customer_writes(f"and another thing {i}")
+        client.post(f"/tickets/{ticket.pk}/reply/", {"text": f"answer {i}"})
+    with django_assert_num_queries(11):
+        client.get(f"/tickets/{ticket.pk}/")
+
+
+def test_customers_can_be_merged_from_the_profile(desk) -> None:  # type: ignore[no-untyped-def]
+    chat = customer_writes("hi", who="ann@chat.io", channel="chat")
+    mail = customer_writes("hi", who="ann@mail.io")
+    client = logged_in(desk.lead)
+
+    response = client.post(
+        f"/customers/{chat.customer_id}/merge/", {"into": mail.customer_id}, follow=True
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ann@chat.io" in page and "ann@mail.io" in page
+    assert Ticket.objects.filter(customer_id=mail.customer_id).count() == 2
+
+
+def test_preferences_switch_the_interface_to_russian(desk) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(desk.alice)
+    client.post("/preferences/", {"ui_language": "ru", "time_zone": "Europe/Moscow"})
+
+    page = client.get("/").content.decode()
+
+    assert "Очеред" in page  # "Queues" in Russian
+    refused = client.post("/preferences/", {"ui_language": "ru", "time_zone": "Mars/Olympus"})
+    assert refused.status_code == 200
+    desk.alice.refresh_from_db()
+    assert desk.alice.time_zone == "Europe/Moscow"

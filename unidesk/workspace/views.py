@@ -1,0 +1,369 @@
+"""Workspace pages: parse the request, call a service or selector, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from unidesk.accounts.models import Role, User
+from unidesk.core.errors import DomainError, NotFound, PermissionDenied
+from unidesk.core.time import now
+from unidesk.customers.models import Customer
+from unidesk.customers.services import merge_customers
+from unidesk.queues import engine
+from unidesk.queues.models import Queue
+from unidesk.queues.selectors import list_queue_stats, list_visible_queues
+from unidesk.tickets import selectors, services
+from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, EventKind, Ticket
+from unidesk.workspace import forms
+
+P = ParamSpec("P")
+PAGE_SIZE = 50
+# Events shown as their own line; messages carry the rest.
+TIMELINE_EVENTS = {
+    EventKind.ROUTED, EventKind.ASSIGNED, EventKind.STATUS, EventKind.PRIORITY, EventKind.QUEUE,
+    EventKind.TAGS, EventKind.REOPENED, EventKind.SLA_BREACHED, EventKind.SLA_PAUSED,
+    EventKind.SLA_RESUMED,
+}  # fmt: skip
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def agent_view(
+    view: Callable[Concatenate[HttpRequest, User, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Login required; domain refusals become 403/404 pages, never half-done work."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            return view(request, user, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDenied as exc:
+            raise Forbidden(exc.message) from exc
+
+    return cast("Callable[Concatenate[HttpRequest, P], HttpResponse]", wrapper)
+
+
+# --- queues and next ticket ------------------------------------------------------------
+
+
+@agent_view
+def queues(request: HttpRequest, user: User) -> HttpResponse:
+    stats = list_queue_stats(user, at=now())
+    template = "workspace/_queues.html" if _is_htmx(request) else "workspace/queues.html"
+    return render(request, template, {"stats": stats, "nav": "queues"})
+
+
+@require_POST
+@agent_view
+def next_ticket(request: HttpRequest, user: User) -> HttpResponse:
+    ticket = engine.claim_next_ticket(user)
+    if ticket is None:
+        messages.info(request, _("Nothing is waiting in your queues. Well done."))
+        return redirect("workspace:queues")
+    return redirect("workspace:ticket", ticket.pk)
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+def _inbox_queryset(user: User, filters: forms.InboxFilters) -> tuple[QuerySet[Ticket], str]:
+    data = filters.cleaned_data if filters.is_valid() else {}
+    view = data.get("view") or ("queue" if data.get("queue") else "mine")
+    qs = selectors.list_tickets(user)
+    title = _("My tickets")
+    queue: Queue | None = data.get("queue")
+    if queue is not None and view == "queue":
+        if not user.sees_all_queues and queue not in list_visible_queues(user):
+            raise PermissionDenied(_("You are not skilled for this queue."))
+        # Waiting tickets in the queue's own order, as "next ticket" serves them.
+        qs = (
+            engine.head_queryset(queue, at=now())
+            .select_related("queue", "customer", "assignee")
+            .prefetch_related("tags")
+        )
+        title = queue.name
+    elif view == "all":
+        if not user.sees_all_queues:
+            raise PermissionDenied(_("Only leads see all open tickets."))
+        qs = qs.filter(status__in=ACTIVE_STATUSES).order_by("-created_at")
+        title = _("All open")
+    else:
+        qs = qs.filter(assignee=user).exclude(status__in=DONE_STATUSES).order_by("-updated_at")
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("channel"):
+        qs = qs.filter(channel=data["channel"])
+    if data.get("language"):
+        qs = qs.filter(language=data["language"])
+    if data.get("tag"):
+        qs = qs.filter(tags__name=data["tag"].strip().lower())
+    if data.get("breached"):
+        qs = qs.filter(
+            Q(sla_breached_at__isnull=False) | Q(sla_due_at__lte=now(), sla_paused_at__isnull=True)
+        )
+    if data.get("q"):
+        qs = _search(qs, data["q"])
+    return qs, title
+
+
+def _search(qs: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    query = query.strip()
+    if query.lstrip("#").isdigit():
+        return qs.filter(pk=int(query.lstrip("#")))
+    return qs.filter(
+        Q(subject__icontains=query)
+        | Q(customer__name__icontains=query)
+        | Q(customer__identities__value__icontains=query.lower())
+        | Q(messages__text__icontains=query)
+    ).distinct()
+
+
+@agent_view
+def inbox(request: HttpRequest, user: User) -> HttpResponse:
+    filters = forms.InboxFilters(request.GET)
+    qs, title = _inbox_queryset(user, filters)
+    page = (filters.cleaned_data.get("page") if filters.is_valid() else None) or 1
+    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    context = {
+        "filters": filters,
+        "title": title,
+        "tickets": rows[:PAGE_SIZE],
+        "page": page,
+        "has_next": len(rows) > PAGE_SIZE,
+        "queues": list_visible_queues(user),
+        "agents": User.objects.filter(is_active=True).order_by("username"),
+        "bulk": forms.BulkForm(),
+        "nav": "inbox",
+        "query": request.GET.urlencode(),
+        "at": now(),
+    }
+    template = "workspace/_inbox_rows.html" if _is_htmx(request) else "workspace/inbox.html"
+    return render(request, template, context)
+
+
+@require_POST
+@agent_view
+def inbox_bulk(request: HttpRequest, user: User) -> HttpResponse:
+    form = forms.BulkForm(request.POST)
+    back = request.POST.get("next") or reverse("workspace:inbox")
+    if not back.startswith("/"):
+        back = reverse("workspace:inbox")
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            for ticket_id in data["ids"]:
+                ticket = selectors.access_ticket(user, ticket_id, for_update=True)
+                services.update_ticket(ticket, _bulk_changes(ticket, data), by=user)
+    except DomainError as exc:
+        messages.error(request, _("Nothing changed: %(error)s") % {"error": exc.message})
+        return redirect(back)
+    messages.success(request, _("Updated %(n)d tickets.") % {"n": len(data["ids"])})
+    return redirect(back)
+
+
+def _bulk_changes(ticket: Ticket, data: dict[str, Any]) -> services.TicketChanges:
+    action = data["action"]
+    if action == "assign":
+        return services.TicketChanges(assignee=data["assignee"])
+    if action == "tag":
+        current = [t.name for t in ticket.tags.all()]
+        return services.TicketChanges(tags=[*current, data["tag"]])
+    if action == "status":
+        return services.TicketChanges(status=data["status"])
+    return services.TicketChanges(queue=data["queue"])
+
+
+def _errors(form: Any) -> str:
+    return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+
+
+# --- ticket page -------------------------------------------------------------------------
+
+
+def _timeline(ticket: Ticket) -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = [("message", m) for m in selectors.list_messages(ticket)]
+    items += [
+        ("event", e) for e in ticket.events.select_related("actor").filter(kind__in=TIMELINE_EVENTS)
+    ]
+    items.sort(key=lambda item: (item[1].created_at, item[0] == "message", item[1].pk))
+    return items
+
+
+@agent_view
+def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
+    ticket = selectors.access_ticket(user, ticket_id)
+    if _is_htmx(request) and request.GET.get("part") == "timeline":
+        return render(request, "workspace/_timeline.html", {"timeline": _timeline(ticket)})
+    tags = [t.name for t in ticket.tags.all()]
+    context = {
+        "ticket": ticket,
+        "timeline": _timeline(ticket),
+        "identities": list(ticket.customer.identities.all()),
+        "other_tickets": list(
+            selectors.list_tickets(user)
+            .filter(customer=ticket.customer)
+            .exclude(pk=ticket.pk)
+            .order_by("-created_at")[:10]
+        ),
+        "reply_form": forms.ReplyForm(),
+        "ticket_form": forms.TicketForm(
+            initial={
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "queue": ticket.queue_id,
+                "assignee": ticket.assignee_id,
+                "tags": ", ".join(tags),
+            }
+        ),
+        "queues": Queue.objects.all(),
+        "agents": User.objects.filter(
+            Q(skills=ticket.queue) | Q(role__in=[Role.LEAD, Role.ADMIN]), is_active=True
+        )
+        .distinct()
+        .order_by("username"),
+        "at": now(),
+        "nav": "inbox",
+    }
+    return render(request, "workspace/ticket.html", context)
+
+
+@require_POST
+@agent_view
+def ticket_reply(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
+    form = forms.ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing sent: %(errors)s") % {"errors": _errors(form)})
+        return redirect("workspace:ticket", ticket_id)
+    with transaction.atomic():
+        ticket = selectors.access_ticket(user, ticket_id, for_update=True)
+        try:
+            services.reply_to_ticket(
+                ticket,
+                by=user,
+                text=form.cleaned_data["text"],
+                internal=form.cleaned_data["internal"],
+                status=form.cleaned_data["status"] or None,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("workspace:ticket", ticket_id)
+    note = form.cleaned_data["internal"]
+    messages.success(request, _("Note added.") if note else _("Reply sent."))
+    return redirect("workspace:ticket", ticket_id)
+
+
+@require_POST
+@agent_view
+def ticket_update(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
+    form = forms.TicketForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return redirect("workspace:ticket", ticket_id)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            ticket = selectors.access_ticket(user, ticket_id, for_update=True)
+            services.update_ticket(
+                ticket,
+                services.TicketChanges(
+                    status=data["status"],
+                    priority=data["priority"],
+                    queue=data["queue"],
+                    assignee=data["assignee"],
+                    unassign=data["assignee"] is None,
+                    tags=form.tag_list(),
+                ),
+                by=user,
+            )
+    except DomainError as exc:
+        messages.error(request, _("Nothing changed: %(error)s") % {"error": exc.message})
+        return redirect("workspace:ticket", ticket_id)
+    messages.success(request, _("Ticket updated."))
+    if not selectors.can_work(user, Ticket.objects.select_related("queue").get(pk=ticket_id)):
+        return redirect("workspace:queues")  # moved out of the agent's queues
+    return redirect("workspace:ticket", ticket_id)
+
+
+# --- customers ---------------------------------------------------------------------------
+
+
+def _access_customer(user: User, customer_id: int) -> tuple[Customer, list[Ticket]]:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("No such customer."))
+    tickets = list(selectors.list_tickets(user).filter(customer=customer).order_by("-created_at"))
+    if not user.sees_all_queues and not tickets:
+        raise PermissionDenied(_("None of this customer's tickets is in your queues."))
+    return customer, tickets
+
+
+@agent_view
+def customer(request: HttpRequest, user: User, customer_id: int) -> HttpResponse:
+    customer, tickets = _access_customer(user, customer_id)
+    if customer.merged_into_id:
+        return redirect("workspace:customer", customer.merged_into_id)
+    context = {
+        "customer": customer,
+        "tickets": tickets,
+        "identities": list(customer.identities.all()),
+        "merge_form": forms.MergeForm(),
+        "nav": "inbox",
+    }
+    return render(request, "workspace/customer.html", context)
+
+
+@require_POST
+@agent_view
+def customer_merge(request: HttpRequest, user: User, customer_id: int) -> HttpResponse:
+    source, _tickets = _access_customer(user, customer_id)
+    form = forms.MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing merged: %(errors)s") % {"errors": _errors(form)})
+        return redirect("workspace:customer", customer_id)
+    target, _tickets = _access_customer(user, form.cleaned_data["into"])
+    try:
+        merged = merge_customers(source, into=target)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("workspace:customer", customer_id)
+    messages.success(request, _("Customers merged."))
+    return redirect("workspace:customer", merged.pk)
+
+
+# --- preferences -------------------------------------------------------------------------
+
+
+@agent_view
+def preferences(request: HttpRequest, user: User) -> HttpResponse:
+    form = forms.PreferencesForm(
+        request.POST or None, initial={"ui_language": user.ui_language, "time_zone": user.time_zone}
+    )
+    if request.method == "POST" and form.is_valid():
+        user.ui_language = form.cleaned_data["ui_language"]
+        user.time_zone = form.cleaned_data["time_zone"]
+        user.save(update_fields=["ui_language", "time_zone"])
+        return redirect("workspace:queues")
+    return render(request, "workspace/preferences.html", {"form": form, "nav": "preferences"})
