@@ -25,6 +25,7 @@ class Command(BaseCommand):
                 [
                     "",
                     "Unidesk is starting:",
+                    f"  Workspace      {base}/",
                     f"  API docs       {base}/api/docs",
                     f"  OpenAPI        {base}/api/openapi.json",
                     f"  Admin          {base}/admin/",
