@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from unidesk.accounts.models import ApiToken, Role, User
+from unidesk.core.cache import clear_config_caches
 from unidesk.queues.models import ChannelWeight, Queue, RoutingRule, Strategy, Urgency
 from unidesk.sla.models import BusinessHours, Calendar, Priority, SlaPolicy, SlaTarget
 
@@ -18,6 +19,9 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 13:00 in Moscow
 def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(settings.VAR_DIR / "test-media")
+    clear_config_caches()  # a test's desk is new: never serve the previous test's rules
+    yield
+    clear_config_caches()
 
 
 class Desk:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from unidesk.core.cache import ConfigCache
 from unidesk.core.errors import DomainError
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
@@ -26,6 +27,7 @@ from unidesk.triage.pii import redact
 log = logging.getLogger(__name__)
 
 KNOWN_CHANNELS = ("email", "chat", "telegram", "api", "phone")
+_weights: ConfigCache[dict[str, int]] = ConfigCache("channel weights")
 
 
 @dataclass(frozen=True)
@@ -155,12 +157,10 @@ def _open(
     decision = route(
         RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier)
     )
-    weight = (
-        ChannelWeight.objects.filter(channel=inbound.channel)
-        .values_list("weight", flat=True)
-        .first()
-        or 1
+    weights = _weights.get(
+        "all", lambda: dict(ChannelWeight.objects.values_list("channel", "weight"))
     )
+    weight = weights.get(inbound.channel, 1)
     ticket = tickets.open_ticket(
         customer=customer,
         channel=inbound.channel,

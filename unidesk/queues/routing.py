@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from unidesk.core.cache import ConfigCache
 from unidesk.queues.models import Queue, RoutingRule
 
 
@@ -50,13 +51,23 @@ def rule_matches(rule: RoutingRule, data: RoutingInput) -> bool:
     return not (rule.regex and not _regex(rule.regex).search(haystack))
 
 
+_rules: ConfigCache[list[RoutingRule]] = ConfigCache("routing rules")
+_default: ConfigCache[Queue | None] = ConfigCache("default queue")
+
+
 def route(data: RoutingInput) -> RoutingDecision:
     """The first active matching rule's queue, else the default queue.
 
     Raises Queue.DoesNotExist when no rule matches and no default queue is configured.
     """
-    rules = RoutingRule.objects.filter(is_active=True).select_related("queue")
+    rules = _rules.get(
+        "active",
+        lambda: list(RoutingRule.objects.filter(is_active=True).select_related("queue")),
+    )
     for rule in rules:
         if rule_matches(rule, data):
             return RoutingDecision(queue=rule.queue, rule=rule, priority=rule.set_priority)
-    return RoutingDecision(queue=Queue.objects.get(is_default=True), rule=None, priority=None)
+    default = _default.get("default", lambda: Queue.objects.filter(is_default=True).first())
+    if default is None:
+        raise Queue.DoesNotExist("No routing rule matched and no queue is the default.")
+    return RoutingDecision(queue=default, rule=None, priority=None)

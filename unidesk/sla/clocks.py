@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from unidesk.core.cache import ConfigCache
 from unidesk.sla.calendar import BusinessCalendar, add_business_seconds, business_seconds_between
 from unidesk.sla.models import SlaTarget
 
@@ -26,10 +27,17 @@ class Targets:
         return business_seconds_between(self.calendar, start, due)
 
 
+_targets: ConfigCache[Targets | None] = ConfigCache("SLA targets")
+
+
 def load_targets(policy_id: int | None, priority: int) -> Targets | None:
     """The targets for a queue's policy and a ticket's priority, or None (no SLA)."""
     if policy_id is None:
         return None
+    return _targets.get((policy_id, priority), lambda: _load_targets(policy_id, priority))
+
+
+def _load_targets(policy_id: int, priority: int) -> Targets | None:
     target = (
         SlaTarget.objects.select_related("policy__calendar")
         .filter(policy_id=policy_id, priority=priority)

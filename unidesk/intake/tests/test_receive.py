@@ -194,3 +194,12 @@ def test_attachments_are_stored_and_oversized_ones_flagged_not_dropped(desk, set
     stored = Attachment.objects.get(message=message)
     assert (stored.filename, stored.size, stored.file.read()) == ("small.txt", 5, b"12345")
     assert message.flags["attachments_too_large"] == [{"filename": "big.jpg", "size": 11}]
+
+
+def test_a_routing_rule_saved_in_the_admin_applies_to_the_next_message(desk) -> None:  # type: ignore[no-untyped-def]
+    from unidesk.queues.models import RoutingRule
+
+    assert receive(inbound("parcel lost", who="a@x.io"), at=T0).ticket.queue == desk.general
+    RoutingRule.objects.create(name="Parcels", position=1, queue=desk.payments, keywords=["parcel"])
+
+    assert receive(inbound("parcel lost", who="b@x.io"), at=T0).ticket.queue == desk.payments
