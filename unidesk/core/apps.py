@@ -6,12 +6,13 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.apps import apps
         from django.db.models.signals import post_delete, post_save
 
         from unidesk.core.cache import clear_config_caches
 
         # Configuration caches forget everything when any desk setting changes here.
         for label in ("queues", "sla"):
-            for model in self.apps.get_app_config(label).get_models():
+            for model in apps.get_app_config(label).get_models():
                 post_save.connect(clear_config_caches, sender=model, weak=False)
                 post_delete.connect(clear_config_caches, sender=model, weak=False)
