@@ -86,7 +86,8 @@ TEMPLATES = [
 # SQLite by default (WAL, a busy timeout and IMMEDIATE transactions so that writers queue
 # instead of failing); PostgreSQL by one variable.
 DATABASE_URL = env_str("UNIDESK_DATABASE_URL", f"sqlite:///{VAR_DIR / 'unidesk.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# No persistent connections: under ASGI each request may run in a new thread (Django docs).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if IS_SQLITE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0

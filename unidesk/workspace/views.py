@@ -144,6 +144,7 @@ def inbox(request: HttpRequest, user: User) -> HttpResponse:
     qs, title = _inbox_queryset(user, filters)
     page = (filters.cleaned_data.get("page") if filters.is_valid() else None) or 1
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    view = (filters.cleaned_data.get("view") if filters.is_valid() else "") or "mine"
     context = {
         "filters": filters,
         "title": title,
@@ -153,7 +154,7 @@ def inbox(request: HttpRequest, user: User) -> HttpResponse:
         "queues": list_visible_queues(user),
         "agents": User.objects.filter(is_active=True).order_by("username"),
         "bulk": forms.BulkForm(),
-        "nav": "inbox",
+        "nav": {"queue": "queues", "all": "all"}.get(view, "mine"),
         "query": request.GET.urlencode(),
         "at": now(),
     }
@@ -245,7 +246,7 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         .distinct()
         .order_by("username"),
         "at": now(),
-        "nav": "inbox",
+        "nav": "ticket",
     }
     return render(request, "workspace/ticket.html", context)
 
@@ -330,7 +331,7 @@ def customer(request: HttpRequest, user: User, customer_id: int) -> HttpResponse
         "tickets": tickets,
         "identities": list(customer.identities.all()),
         "merge_form": forms.MergeForm(),
-        "nav": "inbox",
+        "nav": "customer",
     }
     return render(request, "workspace/customer.html", context)
 
