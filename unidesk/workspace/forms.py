@@ -60,7 +60,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     assignee = forms.ModelChoiceField(User.objects.filter(is_active=True), required=False)
     tag = forms.CharField(max_length=64, required=False)
-    status = forms.ChoiceField(choices=[("", "-"), *Status.choices], required=False)
+    status = forms.ChoiceField(choices=[("", _("status…")), *Status.choices], required=False)
     queue = forms.ModelChoiceField(Queue.objects.all(), required=False)
 
     def clean_ids(self) -> list[int]:
