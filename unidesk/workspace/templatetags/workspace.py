@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import nh3
 from django import template
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, urlize
+from django.utils.html import escape, format_html, format_html_join, urlize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+
+from unidesk.sla.models import Priority
+from unidesk.tickets.models import Status
 
 register = template.Library()
 
@@ -73,3 +79,43 @@ def waited(value: datetime | None) -> str:
     if minutes < 48 * 60:
         return _("%(n)s h") % {"n": minutes // 60}
     return _("%(n)s d") % {"n": minutes // 1440}
+
+
+@register.simple_tag
+def ticket_rows(tickets: list[Any], at: datetime) -> SafeString:
+    """The inbox rows, built in Python: the hot path of the busiest page.
+
+    Django's template engine costs about 0.4 ms per row of this table; format_html does
+    the same escaping for a fraction of it (bench/RESULTS.md).
+    """
+    url = reverse("workspace:ticket", args=[0]).replace("/0/", "/{}/")
+    statuses = {value: str(label) for value, label in Status.choices}
+    priorities = {value: str(label) for value, label in Priority.choices}
+    no_subject = _("(no subject)")
+    rows = [
+        format_html(
+            '<tr><td><input type="checkbox" class="pick" value="{id}" aria-label="#{id}"></td>'
+            '<td>{id}</td><td><a href="{url}">{subject}</a>{tags}</td><td>{customer}</td>'
+            '<td>{queue}</td><td><span class="status s-{status}">{status_label}</span></td>'
+            "<td>{priority}</td><td>{channel}</td><td>{assignee}</td>"
+            '<td class="{sla_class}">{due}</td><td>{waited}</td></tr>',
+            id=t.pk,
+            url=url.format(t.pk),
+            subject=Truncator(t.subject).chars(80) if t.subject else no_subject,
+            tags=format_html_join(
+                "", '<span class="tag">{}</span>', ((g.name,) for g in t.tags.all())
+            ),
+            customer=t.customer.name or t.customer_id,
+            queue=t.queue.name,
+            status=t.status,
+            status_label=statuses.get(t.status, t.status),
+            priority=priorities.get(t.priority, t.priority),
+            channel=t.channel,
+            assignee=t.assignee.username if t.assignee else "—",
+            sla_class="bad" if t.sla_due_at and t.sla_due_at <= at else "",
+            due=due_in(t.sla_due_at),
+            waited=waited(t.waiting_since),
+        )
+        for t in tickets
+    ]
+    return mark_safe("".join(rows))  # every part escaped by format_html above
