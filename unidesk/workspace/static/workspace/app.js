@@ -85,7 +85,7 @@
       var amount = abs < 120 ? abs + " min" : Math.floor(abs / 60) + " h";
       var dl = el.closest("dl");
       el.classList.toggle("overdue", left < 0);
-      if (dl) el.textContent = (left < 0 ? dl.dataset.overdue : dl.dataset.left).replace("%(amount)s", amount);
+      if (dl) el.textContent = (left < 0 ? dl.dataset.overdue : dl.dataset.left).replace("{amount}", amount);
     });
   }
   setInterval(tick, 1000);
