@@ -41,7 +41,7 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 messages: $(STAMP) ## refresh and compile the Russian translation
-	cd unidesk && ../$(BIN)/unidesk makemessages -l ru --no-obsolete && ../$(BIN)/unidesk compilemessages -l ru
+	cd unidesk && ../$(BIN)/unidesk makemessages -l ru --no-obsolete --ignore 'tests/*' --ignore '*/tests/*' && ../$(BIN)/unidesk compilemessages -l ru
 
 bench: $(STAMP) ## run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/core_bench.py
