@@ -1,12 +1,15 @@
 """Live updates: tell connected agents that something changed, after the commit.
 
 Messages are small notices ("ticket 42 changed"), never ticket content: a page that hears
-one re-fetches what it shows through the normal, permission-checked views.
+one re-fetches what it shows through the normal, permission-checked views. Notices raised
+inside one transaction are collected and sent together when it commits, in one hop to the
+channel layer (crossing from sync to async code costs more than the send itself).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -16,32 +19,49 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 QUEUES_GROUP = "desk.queues"
+_pending = threading.local()
 
 
 def ticket_group(ticket_id: int) -> str:
     return f"desk.ticket.{ticket_id}"
 
 
-def _send(group: str, payload: dict[str, Any]) -> None:
+def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send() -> None:
+        for group, payload in messages:
+            await layer.group_send(group, {"type": "desk.notice", "payload": payload})
+
     try:
-        async_to_sync(layer.group_send)(group, {"type": "desk.notice", "payload": payload})
+        async_to_sync(send)()
     except Exception:  # live updates are best effort; the data is already committed
-        log.warning("live update to %s failed", group, exc_info=True)
+        log.warning("live updates failed", exc_info=True)
+
+
+def _flush() -> None:
+    notices: dict[int, str] = getattr(_pending, "tickets", {})
+    _pending.tickets = {}
+    messages: list[tuple[str, dict[str, Any]]] = []
+    for ticket_id, kind in notices.items():
+        payload = {"event": "ticket", "ticket": ticket_id, "kind": kind}
+        messages += [(ticket_group(ticket_id), payload), (QUEUES_GROUP, payload)]
+    _send_all(messages)
 
 
 def ticket_changed(ticket_id: int, *, kind: str) -> None:
-    """After the current transaction commits, announce a change on ticket `ticket_id`."""
+    """After the current transaction commits, announce a change on ticket `ticket_id`.
 
-    def send() -> None:
-        payload = {"event": "ticket", "ticket": ticket_id, "kind": kind}
-        _send(ticket_group(ticket_id), payload)
-        _send(QUEUES_GROUP, payload)
-
-    transaction.on_commit(send)
+    Several changes to one ticket in one transaction make one notice (the last kind).
+    """
+    if not hasattr(_pending, "tickets"):
+        _pending.tickets = {}
+    _pending.tickets[ticket_id] = kind
+    transaction.on_commit(_flush)  # later callbacks of the same commit find nothing left
 
 
 def presence_changed(ticket_id: int, viewers: list[str]) -> None:
-    _send(ticket_group(ticket_id), {"event": "presence", "ticket": ticket_id, "viewers": viewers})
+    payload = {"event": "presence", "ticket": ticket_id, "viewers": viewers}
+    _send_all([(ticket_group(ticket_id), payload)])
