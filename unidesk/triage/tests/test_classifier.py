@@ -1,0 +1,125 @@
+"""The learned classifier: train from CSV, fall back when unsure, evaluate, save, load."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from unidesk.triage.classifier import TextClassifier, evaluate, load_csv, train, tune_threshold
+
+TEMPLATES = {
+    "payments": [
+        "my card was charged twice", "refund my payment please", "списали деньги дважды",
+        "верните деньги за заказ", "double charge on my card", "where is my refund",
+        "оплата не прошла, а деньги списали", "I was billed twice this month",
+    ],
+    "delivery": [
+        "where is my parcel", "the courier did not come", "где моя посылка",
+        "курьер не приехал", "delivery is late again", "track my order please",
+        "заказ не доставили вовремя", "the package never arrived",
+    ],
+    "login": [
+        "I cannot log in", "forgot my password", "не могу войти в аккаунт",
+        "сбросить пароль", "the code for login does not come", "reset my password please",
+        "не приходит код для входа", "my account is locked after login attempts",
+    ],
+}  # fmt: skip
+OUT_OF_SCOPE = [
+    "what is the weather tomorrow", "tell me a joke", "какая завтра погода",
+    "расскажи анекдот", "who won the football match", "recommend a good movie",
+]  # fmt: skip
+
+
+def rows(seed: int, copies: int = 3) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    out = []
+    for label, texts in TEMPLATES.items():
+        for text in texts:
+            for _ in range(copies):
+                extra = rng.choice(["", " please", " !!", " срочно", " thanks", " help"])
+                out.append((text + extra, label))
+    rng.shuffle(out)
+    return out
+
+
+def write_csv(path: Path, data: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(data)
+    return path
+
+
+def test_a_model_learns_topics_and_reports_its_quality(tmp_path: Path) -> None:
+    model, meta = train(rows(1), validation=rows(2, copies=1), out=tmp_path / "m")
+    assert model.predict("my card was charged twice, help").label == "payments"
+    assert model.predict("где моя посылка?").label == "delivery"
+    metrics = meta["metrics"]
+    assert metrics["accuracy"] >= 0.9
+    assert set(metrics["recall"]) == {"payments", "delivery", "login"}
+    assert len(metrics["confusion"]) == 3
+    assert sum(map(sum, metrics["confusion"])) == metrics["n"]
+    saved = json.loads((tmp_path / "m" / "meta.json").read_text())
+    assert saved["version"] == 1
+    assert saved["labels"] == ["delivery", "login", "payments"]
+    assert saved["task"] == "topic"
+
+
+def test_a_saved_model_loads_and_predicts_the_same(tmp_path: Path) -> None:
+    model, _ = train(rows(1), out=tmp_path)
+    again = TextClassifier.load(tmp_path)
+    text = "reset my password please"
+    assert again.predict(text) == model.predict(text)
+
+
+def test_retraining_into_the_same_directory_bumps_the_version(tmp_path: Path) -> None:
+    train(rows(1), out=tmp_path)
+    _, meta = train(rows(3), out=tmp_path)
+    assert meta["version"] == 2
+
+
+def test_unsure_messages_get_the_fallback_label(tmp_path: Path) -> None:
+    validation = rows(2, copies=1) + [(text, "human") for text in OUT_OF_SCOPE]
+    model, meta = train(rows(1), validation=validation, fallback_label="human", out=tmp_path)
+    assert 0 < model.threshold < 1
+    assert meta["metrics"]["fallback_recall"] >= 0.5
+    assert meta["metrics"]["in_scope_accuracy"] >= 0.8
+    assert model.predict("my card was charged twice").label == "payments"
+
+
+def test_the_threshold_is_tuned_without_validation_data(tmp_path: Path) -> None:
+    model, meta = train(rows(1, copies=4), fallback_label="human", out=tmp_path)
+    assert meta["fallback_label"] == "human"
+    assert 0 <= model.threshold < 1
+
+
+def test_threshold_tuning_balances_in_scope_accuracy_and_fallback_recall() -> None:
+    confidences = [0.9, 0.8, 0.3, 0.2]
+    predicted = ["a", "b", "a", "b"]
+    truth = ["a", "b", "oos", "oos"]
+    assert 0.3 < tune_threshold(confidences, predicted, truth, "oos") <= 0.8
+
+
+def test_evaluation_counts_per_label_recall() -> None:
+    class Fixed(TextClassifier):
+        def probabilities(self, texts: object) -> list[list[float]]:
+            return [[0.9, 0.1], [0.9, 0.1], [0.2, 0.8]]
+
+    model = Fixed(None, ("a", "b"))
+    report = evaluate(model, [("x", "a"), ("y", "b"), ("z", "b")])
+    assert report["accuracy"] == pytest.approx(2 / 3, abs=1e-3)
+    assert report["recall"] == {"a": 1.0, "b": 0.5}
+    assert report["confusion"] == [[1, 0], [1, 1]]
+
+
+def test_csv_needs_text_and_label_columns(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("message,queue\nhello,general\n")
+    with pytest.raises(ValueError, match="text,label"):
+        load_csv(path)
+    good = write_csv(tmp_path / "good.csv", [("hello", "general"), ("", "other")])
+    assert load_csv(good) == [("hello", "general"), ("", "other")]
