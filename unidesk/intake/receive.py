@@ -22,6 +22,8 @@ from unidesk.queues.routing import RoutingInput, route
 from unidesk.sla.models import Priority
 from unidesk.tickets import services as tickets
 from unidesk.tickets.models import Attachment, EventKind, Message, MessageKind, Status, Ticket
+from unidesk.triage.abuse import mask_abuse
+from unidesk.triage.analyze import Analysis, analyze
 from unidesk.triage.pii import redact
 
 log = logging.getLogger(__name__)
@@ -91,10 +93,16 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
     customer = resolve_customer(
         inbound.identities, name=inbound.sender_name, language=inbound.language
     )
+    signals = analyze(
+        f"{subject.text}\n{text.text}".strip(),
+        fallback_language=inbound.language or customer.language or None,
+    )
     ticket = _thread(inbound, customer)
     opened = ticket is None
     if ticket is None:
-        ticket = _open(inbound, customer, subject=subject.text, text=text.text, at=at)
+        ticket = _open(
+            inbound, customer, subject=subject.text, text=text.text, signals=signals, at=at
+        )
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.CUSTOMER,
@@ -105,6 +113,17 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
         subject=subject.text[:500],
         text=text.text,
         html=html,
+        masked_text=mask_abuse(text.text) if signals.abuse else "",
+        language=_known(signals.language),
+        sentiment=signals.sentiment,
+        is_abusive=signals.abuse,
+        signals={
+            "abuse_score": round(signals.abuse_score, 3),
+            "sentiment_score": round(signals.sentiment_score, 3),
+            "laughter": signals.laughter,
+            "urgency": signals.urgency,
+            "urgency_reasons": list(signals.urgency_reasons),
+        },
         pii=[
             {"field": name, "type": f.type, "start": f.start, "end": f.end}
             for name, red in (("subject", subject), ("text", text))
@@ -115,6 +134,7 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
         created_at=at,
     )
     _store_attachments(message, inbound)
+    _apply_signals(ticket, customer, signals, opened=opened, at=at)
     if opened:
         tickets.record_event(ticket, EventKind.MESSAGE, at=at, message_id=message.pk)
     else:
@@ -151,8 +171,41 @@ def _thread(inbound: InboundMessage, customer: Customer) -> Ticket | None:
     return None
 
 
+def _known(language: str) -> str:
+    return "" if language == "unknown" else language
+
+
+# Triage urgency raises a ticket's priority (never lowers it).
+_URGENCY_PRIORITY = {"urgent": Priority.URGENT, "high": Priority.HIGH}
+
+
+def _apply_signals(
+    ticket: Ticket, customer: Customer, signals: Analysis, *, opened: bool, at: datetime
+) -> None:
+    """Keep the ticket's view of the customer's mood, urgency and language current."""
+    ticket.sentiment = signals.sentiment
+    ticket.urgency = signals.urgency
+    ticket.has_abuse = ticket.has_abuse or signals.abuse
+    language = _known(signals.language)
+    if language and not ticket.language:
+        ticket.language = language
+    ticket.save(update_fields=["sentiment", "urgency", "has_abuse", "language", "updated_at"])
+    if language and not customer.language:
+        customer.language = language
+        customer.save(update_fields=["language"])
+    raised = _URGENCY_PRIORITY.get(signals.urgency)
+    if not opened and raised is not None and raised > ticket.priority:
+        tickets.set_priority(ticket, raised, by=None, at=at)
+
+
 def _open(
-    inbound: InboundMessage, customer: Customer, *, subject: str, text: str, at: datetime
+    inbound: InboundMessage,
+    customer: Customer,
+    *,
+    subject: str,
+    text: str,
+    signals: Analysis,
+    at: datetime,
 ) -> Ticket:
     decision = route(
         RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier)
@@ -166,7 +219,10 @@ def _open(
         channel=inbound.channel,
         subject=subject or _subject_from(text),
         queue=decision.queue,
-        priority=decision.priority or Priority.NORMAL,
+        priority=max(
+            decision.priority or Priority.NORMAL,
+            _URGENCY_PRIORITY.get(signals.urgency, Priority.NORMAL),
+        ),
         channel_weight=weight,
         language=inbound.language or customer.language,
         at=at,

@@ -87,6 +87,11 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
     )
     language = models.CharField(_("language"), max_length=16, blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=10, blank=True, help_text=_("Of the latest customer message.")
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, blank=True)
+    has_abuse = models.BooleanField(_("abusive messages"), default=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     channel_weight = models.PositiveSmallIntegerField(_("channel weight"), default=1)
     # 1 while the ticket waits in its queue, else 0. An integer, not a boolean: SQLite's
@@ -201,6 +206,13 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     text = models.TextField(_("text"), blank=True, help_text=_("PII is redacted before storage."))
     html = models.TextField(_("sanitised HTML"), blank=True)
+    masked_text = models.TextField(
+        _("text with insults masked"), blank=True, help_text=_("Shown to agents instead of text.")
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=10, blank=True)
+    is_abusive = models.BooleanField(_("abusive"), default=False)
+    signals = models.JSONField(_("triage signals"), default=dict, blank=True)
     pii = models.JSONField(_("PII found"), default=list, blank=True)
     flags = models.JSONField(_("flags"), default=dict, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -254,6 +266,7 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_PAUSED = "sla_paused", _("SLA clocks paused")
     SLA_RESUMED = "sla_resumed", _("SLA clocks resumed")
+    ORIGINAL_SHOWN = "original_shown", _("Original of a masked message shown")
 
 
 class Event(models.Model):

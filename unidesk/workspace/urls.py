@@ -14,6 +14,12 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", views.ticket, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:ticket_id>/update/", views.ticket_update, name="update"),
+    path(
+        "tickets/<int:ticket_id>/messages/<int:message_id>/original/",
+        views.message_original,
+        name="original",
+    ),
+    path("abuse/", views.abuse_report, name="abuse"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),
     path("preferences/", views.preferences, name="preferences"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, cast
 
@@ -10,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -306,6 +307,40 @@ def ticket_update(request: HttpRequest, user: User, ticket_id: int) -> HttpRespo
     if not selectors.can_work(user, Ticket.objects.select_related("queue").get(pk=ticket_id)):
         return redirect("workspace:queues")  # moved out of the agent's queues
     return redirect("workspace:ticket", ticket_id)
+
+
+@agent_view
+def message_original(
+    request: HttpRequest, user: User, ticket_id: int, message_id: int
+) -> HttpResponse:
+    """The unmasked text of an abusive message; every look is written to the timeline."""
+    ticket = selectors.access_ticket(user, ticket_id)
+    message = ticket.messages.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(_("No such message."))
+    services.record_event(
+        ticket, EventKind.ORIGINAL_SHOWN, at=now(), by=user, message_id=message.pk
+    )
+    return render(request, "workspace/_original.html", {"message": message})
+
+
+@agent_view
+def abuse_report(request: HttpRequest, user: User) -> HttpResponse:
+    """Leads: customers who repeatedly abuse agents, most messages first."""
+    if not user.sees_all_queues:
+        raise PermissionDenied(_("Only leads see this report."))
+    since = now() - timedelta(days=90)
+    rows = (
+        Customer.objects.filter(
+            tickets__messages__is_abusive=True, tickets__messages__created_at__gte=since
+        )
+        .annotate(
+            abusive=Count("tickets__messages", distinct=True),
+            last=Max("tickets__messages__created_at"),
+        )
+        .order_by("-abusive", "-last")[:100]
+    )
+    return render(request, "workspace/abuse.html", {"rows": rows, "nav": "abuse"})
 
 
 # --- customers ---------------------------------------------------------------------------

@@ -95,6 +95,9 @@ def ticket_out(ticket: Ticket) -> dict[str, object]:
         "sla_paused": ticket.sla_paused_at is not None,
         "sla_breached": ticket.is_breached(at),
         "sla_breached_at": ticket.sla_breached_at,
+        "sentiment": ticket.sentiment,
+        "urgency": ticket.urgency,
+        "has_abuse": ticket.has_abuse,
     }
 
 
@@ -121,6 +124,9 @@ def message_out(message: Message) -> dict[str, object]:
         ],
         "flags": message.flags,
         "pii": message.pii,
+        "language": message.language,
+        "sentiment": message.sentiment,
+        "is_abusive": message.is_abusive,
         "created_at": message.created_at,
     }
 

@@ -105,6 +105,9 @@ class TicketOut(Schema):
     sla_paused: bool
     sla_breached: bool
     sla_breached_at: datetime | None
+    sentiment: str
+    urgency: str
+    has_abuse: bool
 
 
 class TicketFilters(Schema):
@@ -161,6 +164,9 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
     flags: dict[str, object]
     pii: list[dict[str, object]]
+    language: str
+    sentiment: str
+    is_abusive: bool
     created_at: datetime
 
 

@@ -203,3 +203,24 @@ def test_a_routing_rule_saved_in_the_admin_applies_to_the_next_message(desk) -> 
     RoutingRule.objects.create(name="Parcels", position=1, queue=desk.payments, keywords=["parcel"])
 
     assert receive(inbound("parcel lost", who="b@x.io"), at=T0).ticket.queue == desk.payments
+
+
+def test_intake_records_language_mood_and_abuse_of_each_message(desk) -> None:  # type: ignore[no-untyped-def]
+    calm = receive(inbound("Спасибо большое, всё отлично работает!", who="a@x.io"), at=T0)
+    rude = receive(inbound("Вы идиоты, верните деньги!", who="b@x.io"), at=T0)
+
+    assert (calm.message.language, calm.message.sentiment) == ("ru", "positive")
+    assert calm.message.is_abusive is False and calm.ticket.has_abuse is False
+    assert rude.message.is_abusive is True and rude.ticket.has_abuse is True
+    assert "идиот" not in rude.message.masked_text
+    assert calm.ticket.customer.language == "ru"
+
+
+def test_an_urgent_follow_up_raises_the_priority(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = receive(inbound("Where is my parcel?"), at=T0).ticket
+    assert ticket.priority == Priority.NORMAL
+
+    again = receive(inbound("My account was hacked, urgent!"), at=T0 + timedelta(minutes=5)).ticket
+
+    assert again.pk == ticket.pk
+    assert again.priority >= Priority.HIGH

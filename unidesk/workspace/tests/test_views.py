@@ -226,3 +226,35 @@ def test_preferences_switch_the_interface_to_russian(desk) -> None:  # type: ign
     assert refused.status_code == 200
     desk.alice.refresh_from_db()
     assert desk.alice.time_zone == "Europe/Moscow"
+
+
+def test_insults_are_masked_and_the_original_is_one_logged_click_away(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("You are an idiot, fix my refund now")
+    message = ticket.messages.get()
+    assert message.is_abusive is True
+    client = logged_in(desk.alice)
+
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    timeline = page.split('id="timeline"')[1]
+    assert "idiot" not in timeline
+    assert "***" in timeline
+
+    original = client.get(f"/tickets/{ticket.pk}/messages/{message.pk}/original/")
+    assert "idiot" in original.content.decode()
+    shown = ticket.events.get(kind="original_shown")
+    assert (shown.actor, shown.data["message_id"]) == (desk.alice, message.pk)
+    assert logged_in(desk.bob).get(f"/tickets/{ticket.pk}/messages/{message.pk}/original/").status_code == 403
+
+
+def test_leads_see_which_customers_abuse_agents(desk) -> None:  # type: ignore[no-untyped-def]
+    rude = customer_writes("You are an idiot", who="rude@x.io").customer
+    customer_writes("you idiots, useless", who="rude@x.io")
+    kind = customer_writes("Thank you, all good", who="kind@x.io").customer
+
+    page = logged_in(desk.lead).get("/abuse/").content.decode()
+
+    rows = page.split("<tbody>")[1]
+    assert rows.count("<tr>") == 1
+    assert f"/customers/{rude.pk}/" in rows and f"/customers/{kind.pk}/" not in rows
+    assert '<td class="num">2</td>' in rows
+    assert logged_in(desk.alice).get("/abuse/").status_code == 403
