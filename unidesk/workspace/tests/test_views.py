@@ -243,7 +243,8 @@ def test_insults_are_masked_and_the_original_is_one_logged_click_away(desk) -> N
     assert "idiot" in original.content.decode()
     shown = ticket.events.get(kind="original_shown")
     assert (shown.actor, shown.data["message_id"]) == (desk.alice, message.pk)
-    assert logged_in(desk.bob).get(f"/tickets/{ticket.pk}/messages/{message.pk}/original/").status_code == 403
+    original_url = f"/tickets/{ticket.pk}/messages/{message.pk}/original/"
+    assert logged_in(desk.bob).get(original_url).status_code == 403
 
 
 def test_leads_see_which_customers_abuse_agents(desk) -> None:  # type: ignore[no-untyped-def]
