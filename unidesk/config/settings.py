@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "unidesk.queues",
     "unidesk.tickets",
     "unidesk.intake",
+    "unidesk.outbox",
     "unidesk.triage",
     "unidesk.wfm",
     "unidesk.ops",
@@ -154,6 +155,8 @@ CACHES = {
     )
 }
 UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)
+# Outbound replies: attempts before a delivery is marked failed (backoff 30 s doubling, max 1 h).
+UNIDESK_DELIVERY_MAX_ATTEMPTS = env_int("UNIDESK_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 UNIDESK_CONFIG_CACHE_SECONDS = env_int("UNIDESK_CONFIG_CACHE_SECONDS", 5, minimum=0)
 
 LOGGING = {

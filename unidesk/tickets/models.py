@@ -267,6 +267,8 @@ class EventKind(models.TextChoices):
     SLA_PAUSED = "sla_paused", _("SLA clocks paused")
     SLA_RESUMED = "sla_resumed", _("SLA clocks resumed")
     ORIGINAL_SHOWN = "original_shown", _("Original of a masked message shown")
+    DELIVERY_FAILED = "delivery_failed", _("Reply not delivered")
+    DELIVERY_RETRIED = "delivery_retried", _("Delivery retried")
 
 
 class Event(models.Model):

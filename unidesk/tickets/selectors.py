@@ -37,7 +37,7 @@ def list_tickets(user: User) -> QuerySet[Ticket]:
 
 
 def list_messages(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.select_related("author").prefetch_related("attachments")
+    return ticket.messages.select_related("author", "delivery").prefetch_related("attachments")
 
 
 def list_tickets_all() -> QuerySet[Ticket]:

@@ -18,6 +18,7 @@ from unidesk.core import live
 from unidesk.core.errors import DomainError
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
+from unidesk.outbox import services as outbox
 from unidesk.queues.models import Queue
 from unidesk.sla.clocks import Targets, load_targets
 from unidesk.sla.models import Priority
@@ -189,6 +190,7 @@ def reply_to_ticket(
             set_status(ticket, status, by=by, at=at)
         return message
     record_event(ticket, EventKind.REPLIED, at=at, by=by, message_id=message.pk)
+    outbox.enqueue_delivery(message, at=at)
     if ticket.first_response_at is None:
         ticket.first_response_at = at
     ticket.next_response_due_at = None

@@ -19,6 +19,11 @@ urlpatterns = [
         views.message_original,
         name="original",
     ),
+    path(
+        "tickets/<int:ticket_id>/messages/<int:message_id>/retry/",
+        views.delivery_retry,
+        name="retry",
+    ),
     path("abuse/", views.abuse_report, name="abuse"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),

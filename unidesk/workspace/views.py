@@ -23,6 +23,8 @@ from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.customers.services import merge_customers
+from unidesk.outbox.models import Delivery
+from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue
 from unidesk.queues.selectors import list_queue_stats, list_visible_queues
@@ -36,7 +38,7 @@ PAGE_SIZE = 50
 TIMELINE_EVENTS = {
     EventKind.ROUTED, EventKind.ASSIGNED, EventKind.STATUS, EventKind.PRIORITY, EventKind.QUEUE,
     EventKind.TAGS, EventKind.REOPENED, EventKind.SLA_BREACHED, EventKind.SLA_PAUSED,
-    EventKind.SLA_RESUMED,
+    EventKind.SLA_RESUMED, EventKind.DELIVERY_FAILED, EventKind.DELIVERY_RETRIED,
 }  # fmt: skip
 
 
@@ -322,6 +324,25 @@ def message_original(
         ticket, EventKind.ORIGINAL_SHOWN, at=now(), by=user, message_id=message.pk
     )
     return render(request, "workspace/_original.html", {"message": message})
+
+
+@require_POST
+@agent_view
+def delivery_retry(
+    request: HttpRequest, user: User, ticket_id: int, message_id: int
+) -> HttpResponse:
+    """Queue a failed reply for delivery again."""
+    ticket = selectors.access_ticket(user, ticket_id)
+    delivery = Delivery.objects.filter(message__ticket=ticket, message_id=message_id).first()
+    if delivery is None:
+        raise NotFound(_("No such delivery."))
+    try:
+        retry_delivery(delivery, by=user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The reply is queued for delivery again."))
+    return redirect("workspace:ticket", ticket_id)
 
 
 @agent_view

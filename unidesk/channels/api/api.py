@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router
@@ -19,6 +20,7 @@ from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.intake.inbound import InboundMessage
 from unidesk.intake.receive import receive
+from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue, Urgency
 from unidesk.queues.selectors import list_queue_stats
@@ -128,6 +130,21 @@ def message_out(message: Message) -> dict[str, object]:
         "sentiment": message.sentiment,
         "is_abusive": message.is_abusive,
         "created_at": message.created_at,
+        "delivery": _delivery_out(message),
+    }
+
+
+def _delivery_out(message: Message) -> dict[str, object] | None:
+    try:
+        delivery = message.delivery
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at,
+        "sent_at": delivery.sent_at,
     }
 
 
@@ -169,7 +186,7 @@ def find_messages(request: HttpRequest, external_id: str) -> list[dict[str, obje
     user = _user(request)
     found = (
         Message.objects.filter(external_id=external_id)
-        .select_related("ticket__queue", "author")
+        .select_related("ticket__queue", "author", "delivery")
         .prefetch_related("attachments")
     )
     return [message_out(m) for m in found if selectors.can_work(user, m.ticket)]
@@ -289,6 +306,23 @@ def post_reply(
 def list_messages(request: HttpRequest, ticket_id: int) -> list[dict[str, object]]:
     ticket = selectors.access_ticket(_user(request), ticket_id)
     return [message_out(m) for m in selectors.list_messages(ticket)]
+
+
+@v1.post(
+    "/tickets/{ticket_id}/messages/{message_id}/retry-delivery",
+    response={200: s.MessageOut, 403: s.Error, 404: s.Error, 409: s.Error},
+)
+def retry_message_delivery(
+    request: HttpRequest, ticket_id: int, message_id: int
+) -> dict[str, object]:
+    """Queue a reply whose delivery failed for another round of attempts."""
+    ticket = selectors.access_ticket(_user(request), ticket_id)
+    message = selectors.list_messages(ticket).filter(pk=message_id).first()
+    if message is None or not hasattr(message, "delivery"):
+        raise NotFound(f"Message {message_id} of ticket {ticket_id} has no delivery.")
+    retry_delivery(message.delivery, by=_user(request))
+    message.delivery.refresh_from_db()
+    return message_out(message)
 
 
 @v1.post("/next-ticket", response={200: s.TicketOut, 204: None})

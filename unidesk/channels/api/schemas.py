@@ -149,6 +149,14 @@ class AttachmentOut(Schema):
     size: int
 
 
+class DeliveryOut(Schema):
+    status: Literal["queued", "sending", "sent", "failed"]
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
 class MessageOut(Schema):
     id: int
     ticket_id: int
@@ -168,6 +176,9 @@ class MessageOut(Schema):
     sentiment: str
     is_abusive: bool
     created_at: datetime
+    delivery: DeliveryOut | None = Field(
+        None, description="For replies a channel carries (email, Telegram): where it stands."
+    )
 
 
 class QueueOut(Schema):

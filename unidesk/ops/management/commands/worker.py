@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from argparse import ArgumentParser
 from datetime import timedelta
 from types import FrameType
@@ -12,16 +13,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from unidesk.outbox.services import deliver_due
 from unidesk.tickets.services import close_solved_tickets, mark_breaches
 
 log = logging.getLogger("unidesk.worker")
 
 
 class Command(BaseCommand):
-    help = "Run background work every --interval seconds: SLA breach sweep, auto-close."
+    help = (
+        "Run background work: outbound deliveries every --interval seconds; SLA breach sweep "
+        "and auto-close every --sweep-interval seconds."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--interval", type=float, default=30.0)
+        parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument("--sweep-interval", type=float, default=30.0)
+        parser.add_argument("--once", action="store_true", help="one pass of everything, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -29,19 +36,36 @@ class Command(BaseCommand):
         def _stop(signum: int, frame: FrameType | None) -> None:
             stop.set()
 
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
-        log.info("worker started")
+        if not options["once"]:
+            signal.signal(signal.SIGTERM, _stop)
+            signal.signal(signal.SIGINT, _stop)
+            log.info("worker started")
+        next_sweep = 0.0
         while not stop.is_set():
             close_old_connections()
-            try:
-                marked = mark_breaches()
-                closed = close_solved_tickets(
-                    older_than=timedelta(days=settings.UNIDESK_AUTO_CLOSE_DAYS)
-                )
-                if marked or closed:
-                    log.info("marked %d breached, closed %d solved ticket(s)", marked, closed)
-            except Exception:  # keep the worker alive; the next pass retries
-                log.exception("SLA sweep failed")
+            self._deliver()
+            if time.monotonic() >= next_sweep:
+                self._sweep()
+                next_sweep = time.monotonic() + options["sweep_interval"]
+            if options["once"]:
+                return
             stop.wait(options["interval"])
         log.info("worker stopped")
+
+    def _deliver(self) -> None:
+        try:
+            while deliver_due() >= 100:  # a full batch: more may be due
+                pass
+        except Exception:  # keep the worker alive; the next pass retries
+            log.exception("outbound delivery failed")
+
+    def _sweep(self) -> None:
+        try:
+            marked = mark_breaches()
+            closed = close_solved_tickets(
+                older_than=timedelta(days=settings.UNIDESK_AUTO_CLOSE_DAYS)
+            )
+            if marked or closed:
+                log.info("marked %d breached, closed %d solved ticket(s)", marked, closed)
+        except Exception:
+            log.exception("SLA sweep failed")
