@@ -135,7 +135,11 @@ def _poll(client: imaplib.IMAP4, mailbox: Mailbox, result: PollResult, *, limit:
     found = b" ".join(d for d in data if isinstance(d, bytes)).split()
     # "n:*" always matches the newest mail, even when its UID is below n.
     uids = sorted(u for u in (int(x) for x in found) if u > mailbox.imap_last_uid)[:limit]
-    capabilities = set(client.capabilities)
+    typ, data = client.capability()  # after login: servers announce more (MOVE)
+    capabilities = {
+        c.decode("ascii", "replace").upper()
+        for c in b" ".join(d for d in data if isinstance(d, bytes)).split()
+    } | set(client.capabilities)
     moved = False
     for uid in uids:
         typ, size_data = client.uid("FETCH", str(uid), "(RFC822.SIZE)")

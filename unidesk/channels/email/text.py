@@ -83,7 +83,7 @@ class _TextRenderer(HTMLParser):
             self._newline()
         elif tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table"):
             self._newline(2)
-        elif tag in _BLOCK:
+        elif tag in _BLOCK and tag != "li":
             self._newline()
 
     def handle_data(self, data: str) -> None:
