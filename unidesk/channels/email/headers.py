@@ -204,6 +204,9 @@ def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
             continue
         decoded_name = decode_words(name, hint=hint) if name else ""
         found.append(Address(_clean_name(decoded_name, address), address))
+    angle = _ANGLE.search(raw)
+    if found and angle and not any(a.address == angle.group(1) for a in found):
+        found = []  # "name@with.at <real@address>": the bracketed address is the mailbox
     if found and _looks_right(found, raw):
         return found
     return _fallback_addresses(raw, hint=hint) or found

@@ -41,11 +41,20 @@ def _store(raw: bytes, envelope_from: str, recipients: list[str]) -> str:
     return result.status
 
 
+def _warm_up() -> None:
+    """Triage loads its language models on first use (seconds): do it before the first
+    mail, not while a sending server waits."""
+    from unidesk.triage.analyze import analyze
+
+    analyze("Hello, where is my parcel? Здравствуйте, где моя посылка?")
+
+
 class Handler:
     """aiosmtpd handler; database work runs in a small thread pool, off the event loop."""
 
     def __init__(self, *, workers: int = 4) -> None:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smtpd-db")
+        self.executor.submit(_warm_up)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]

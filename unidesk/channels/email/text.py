@@ -136,7 +136,7 @@ _WROTE = (
 )
 # "On Mon, 2 Mar 2026 at 10:00, Ann <ann@x.io> wrote:" and its cousins; may wrap lines.
 _ATTRIBUTION = re.compile(
-    r"^\s*(?:On|Am|Le|El|Em|Il|Op|Den|W dniu|\d|[А-Яа-яA-Za-z]{2,4},?\s)"
+    r"^\s*(?:On|Am|Le|El|Em|Il|Op|Den|W dniu|\d|[А-Яа-яA-Za-z]{2,4},\s)"
     rf".{{0,300}}?(?:{_WROTE})\s*:?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -191,6 +191,8 @@ def _quote_start(lines: list[str]) -> int | None:
         if _SEPARATORS.match(stripped):
             return i
         for span in (1, 2, 3):
+            if span > 1 and not all(part.strip() for part in lines[i : i + span]):
+                break  # an attribution wraps, but never across a blank line
             joined = " ".join(part.strip() for part in lines[i : i + span])
             if len(joined) > 400:
                 break

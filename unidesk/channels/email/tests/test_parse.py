@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.headerregistry import Address
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -271,8 +273,9 @@ _header_text = st.text(
 def test_mail_made_of_arbitrary_parts_is_never_lost(
     name: str, subject: str, body: str, charset: str
 ) -> None:
+    sender = str(Address(display_name=name.strip(), addr_spec="x@example.com"))
     raw = (
-        f"From: {name} <x@example.com>\nSubject: {subject}\n"
+        f"From: {sender}\nSubject: {subject}\n"
         f"Content-Type: text/plain; charset={charset}\n\n"
     ).encode("utf-8", "surrogatepass") + body.encode("utf-8", "surrogatepass")
     inbound = parse(raw)
