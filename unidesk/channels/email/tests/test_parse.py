@@ -258,9 +258,9 @@ def test_parse_never_raises_and_never_loses_a_message(raw: bytes) -> None:
     assert inbound.text.strip() or inbound.html.strip() or inbound.attachments
 
 
-_header_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
-).map(lambda s: s.replace("\r", " ").replace("\n", " "))
+_header_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80).map(
+    lambda s: s.replace("\r", " ").replace("\n", " ")
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -275,8 +275,7 @@ def test_mail_made_of_arbitrary_parts_is_never_lost(
 ) -> None:
     sender = str(Address(display_name=name.strip(), addr_spec="x@example.com"))
     raw = (
-        f"From: {sender}\nSubject: {subject}\n"
-        f"Content-Type: text/plain; charset={charset}\n\n"
+        f"From: {sender}\nSubject: {subject}\nContent-Type: text/plain; charset={charset}\n\n"
     ).encode("utf-8", "surrogatepass") + body.encode("utf-8", "surrogatepass")
     inbound = parse(raw)
     assert inbound.identities[0][1] == "x@example.com" or inbound.flags.get("unparseable")

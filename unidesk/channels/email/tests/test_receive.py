@@ -40,7 +40,10 @@ def test_a_mail_becomes_a_ticket_in_the_mailboxs_queue_with_its_original(desk, m
     assert ticket is not None and message is not None
     assert ticket.queue == desk.general
     assert ticket.subject == "Не могу войти в личный кабинет"
-    assert (message.sender_address, message.sender_name) == ("ivan.petrov@example.ru", "Иван Петров")
+    assert (message.sender_address, message.sender_name) == (
+        "ivan.petrov@example.ru",
+        "Иван Петров",
+    )
     assert message.external_id == "<koi8-0001@mail.example.ru>"
     email = message.email
     assert (email.status, email.mailbox, email.via) == (EmailStatus.RECEIVED, mailbox, "smtp")
@@ -161,8 +164,7 @@ def test_an_auto_reply_lands_on_its_ticket_without_reopening_it(desk, mailbox) -
 def test_a_flood_from_one_sender_stops_reopening_tickets(desk, mailbox, settings) -> None:  # type: ignore[no-untyped-def]
     settings.UNIDESK_EMAIL_RATE_LIMIT = 3
     results = [
-        receive_email(mail(message_id=f"<f{i}@example.com>"), via="smtp", at=T0)
-        for i in range(5)
+        receive_email(mail(message_id=f"<f{i}@example.com>"), via="smtp", at=T0) for i in range(5)
     ]
     flags = [r.message.flags.get("rate_limited", False) for r in results if r.message]
     assert flags == [False, False, False, True, True]
@@ -210,9 +212,7 @@ def test_a_bounce_of_something_unknown_goes_to_a_human(desk, mailbox) -> None:  
 def test_an_unparseable_mail_is_a_ticket_in_the_mailboxs_queue_with_the_original(  # type: ignore[no-untyped-def]
     desk, mailbox
 ) -> None:
-    result = receive_email(
-        sample("unparseable_junk.eml"), via="smtp", mailbox=mailbox, at=T0
-    )
+    result = receive_email(sample("unparseable_junk.eml"), via="smtp", mailbox=mailbox, at=T0)
     assert result.status == "created"
     message = result.message
     assert message is not None and message.flags["unparseable"] is True

@@ -37,7 +37,9 @@ def customer_mail(subject: str = "Charged twice", body: str = "Please refund.") 
     return mail
 
 
-def test_the_receiver_takes_mail_for_a_mailbox_by_envelope_recipient(desk, mailbox, receiver) -> None:  # type: ignore[no-untyped-def]
+def test_the_receiver_takes_mail_for_a_mailbox_by_envelope_recipient(
+    desk, mailbox, receiver
+) -> None:  # type: ignore[no-untyped-def]
     send(receiver, customer_mail().as_bytes())
 
     message = Message.objects.get()
