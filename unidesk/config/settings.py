@@ -194,6 +194,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("UNIDESK_LOG_LEVEL", "INFO")},
+    # aiosmtpd logs every SMTP command at INFO; the receiver logs what matters itself.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }
 
 if DEBUG is False:

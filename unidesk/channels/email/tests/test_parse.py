@@ -216,7 +216,7 @@ def test_adjacent_encoded_words_join_without_the_space_between() -> None:
 
 
 def test_a_broken_header_block_is_repaired_for_the_mime_parser() -> None:
-    headers, block, body = split_message(
+    headers, _block, body = split_message(
         b"From x Mon\nFrom:a@b.example\nstray line\nSubject : hi\nContent-Type: text/plain\n"
         b"Body starts without a blank line\nsecond line\n"
     )
