@@ -49,9 +49,7 @@ def list_tickets_all() -> QuerySet[Ticket]:
 
 def access_message(user: User, message_id: int) -> Message:
     """A message of a ticket `user` may see: 404 when it does not exist, 403 when not theirs."""
-    message = (
-        Message.objects.select_related("ticket__queue", "email").filter(pk=message_id).first()
-    )
+    message = Message.objects.select_related("ticket__queue", "email").filter(pk=message_id).first()
     if message is None:
         raise NotFound(f"Message {message_id} does not exist.")
     if not can_work(user, message.ticket):
@@ -61,9 +59,7 @@ def access_message(user: User, message_id: int) -> Message:
 
 def access_attachment(user: User, attachment_id: int) -> Attachment:
     attachment = (
-        Attachment.objects.select_related("message__ticket__queue")
-        .filter(pk=attachment_id)
-        .first()
+        Attachment.objects.select_related("message__ticket__queue").filter(pk=attachment_id).first()
     )
     if attachment is None:
         raise NotFound(f"Attachment {attachment_id} does not exist.")

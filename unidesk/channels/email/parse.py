@@ -149,7 +149,7 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
 
     attachments = content.attachments
     unparseable = ""
-    if not senders:
+    if not senders and bounce is None:
         unparseable = "no sender address"
     elif not (split.new_text.strip() or html.strip() or attachments):
         unparseable = "no text, HTML or attachment"

@@ -42,9 +42,11 @@ def test_the_ticket_page_shows_the_sender_the_flags_the_quote_and_the_files(desk
     assert "alert(" not in page
 
 
-def test_the_formatted_message_shows_inline_images_and_holds_back_remote_ones(desk, mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_formatted_message_shows_inline_images_and_holds_back_remote_ones(
+    desk, mailbox
+) -> None:  # type: ignore[no-untyped-def]
     raw = sample("outlook_html.eml").replace(
-        b"<o:p></o:p></p>=0D=0A<p class=3D\"MsoNormal\"><o:p>&nbsp;</o:p></p>=0D=0A<div",
+        b'<o:p></o:p></p>=0D=0A<p class=3D"MsoNormal"><o:p>&nbsp;</o:p></p>=0D=0A<div',
         b"<o:p></o:p></p>",
     )
     received = receive_email(raw, via="smtp", at=T0)
@@ -65,7 +67,9 @@ def test_the_formatted_message_shows_inline_images_and_holds_back_remote_ones(de
     assert 'src="https://tracker.example/pixel.gif"' in loaded
 
 
-def test_attachments_and_originals_are_served_to_agents_who_may_see_the_ticket(desk, mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_attachments_and_originals_are_served_to_agents_who_may_see_the_ticket(
+    desk, mailbox
+) -> None:  # type: ignore[no-untyped-def]
     received = receive_email(sample("nameless_attachment.eml"), via="smtp", at=T0)
     message, ticket = received.message, received.ticket
     assert message is not None and ticket is not None
