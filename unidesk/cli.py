@@ -10,12 +10,18 @@ from __future__ import annotations
 import os
 import sys
 
+# Spellings with a hyphen for commands whose module names need an underscore.
+_ALIASES = {"imap-poll": "imap_poll"}
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unidesk.config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["unidesk", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args:
+        args[0] = _ALIASES.get(args[0], args[0])
+    execute_from_command_line(["unidesk", *args])
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "unidesk.tickets",
     "unidesk.intake",
     "unidesk.outbox",
+    "unidesk.channels.email",
     "unidesk.triage",
     "unidesk.wfm",
     "unidesk.ops",
@@ -158,12 +159,43 @@ UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)
 # Outbound replies: attempts before a delivery is marked failed (backoff 30 s doubling, max 1 h).
 UNIDESK_DELIVERY_MAX_ATTEMPTS = env_int("UNIDESK_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 UNIDESK_CONFIG_CACHE_SECONDS = env_int("UNIDESK_CONFIG_CACHE_SECONDS", 5, minimum=0)
+# Secrets stored in the database (mailbox passwords) are encrypted with this, else SECRET_KEY.
+UNIDESK_ENCRYPTION_KEY = env_str("UNIDESK_ENCRYPTION_KEY", "")
+
+# --- E-mail (docs/email.md) -------------------------------------------------------------
+# The built-in SMTP receiver (`unidesk smtpd`, started by `unidesk run`).
+UNIDESK_SMTP_LISTEN = env_str("UNIDESK_SMTP_LISTEN", "127.0.0.1")
+UNIDESK_SMTP_PORT = env_int("UNIDESK_SMTP_PORT", 2525, minimum=1)
+# Largest mail accepted (SMTP answers 552 above it; IMAP leaves it in the mailbox).
+UNIDESK_EMAIL_MAX_BYTES = env_int("UNIDESK_EMAIL_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
+# Mails one sender may write per window before further ones stop reopening tickets.
+UNIDESK_EMAIL_RATE_LIMIT = env_int("UNIDESK_EMAIL_RATE_LIMIT", 30, minimum=1)
+UNIDESK_EMAIL_RATE_WINDOW_MINUTES = env_int("UNIDESK_EMAIL_RATE_WINDOW_MINUTES", 60, minimum=1)
+# Outbound relay for replies; with no host, replies are written to UNIDESK_EMAIL_OUTBOX_DIR.
+UNIDESK_SMTP_HOST = env_str("UNIDESK_SMTP_HOST", "")
+UNIDESK_SMTP_RELAY_PORT = env_int("UNIDESK_SMTP_RELAY_PORT", 0, minimum=0)
+UNIDESK_SMTP_USER = env_str("UNIDESK_SMTP_USER", "")
+UNIDESK_SMTP_PASSWORD = env_str("UNIDESK_SMTP_PASSWORD", "")
+UNIDESK_SMTP_TLS = env_str("UNIDESK_SMTP_TLS", "starttls")
+UNIDESK_SMTP_TIMEOUT = env_int("UNIDESK_SMTP_TIMEOUT", 30, minimum=1)
+UNIDESK_EMAIL_OUTBOX_DIR = env_str("UNIDESK_EMAIL_OUTBOX_DIR", str(VAR_DIR / "outbox"))
+UNIDESK_IMAP_POLL_SECONDS = env_int("UNIDESK_IMAP_POLL_SECONDS", 60, minimum=1)
+# Extra CA certificates for IMAP servers with a private certificate authority.
+UNIDESK_IMAP_CA_FILE = env_str("UNIDESK_IMAP_CA_FILE", "")
+if UNIDESK_SMTP_TLS not in ("starttls", "ssl", "none"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"UNIDESK_SMTP_TLS must be starttls, ssl or none; got {UNIDESK_SMTP_TLS!r}"
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("UNIDESK_LOG_LEVEL", "INFO")},
+    # aiosmtpd logs every SMTP command at INFO; the receiver logs what matters itself.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }
 
 if DEBUG is False:

@@ -52,6 +52,13 @@ class Identity(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=320)
     created_at = models.DateTimeField(auto_now_add=True)
+    bouncing_since = models.DateTimeField(
+        _("bouncing since"),
+        null=True,
+        blank=True,
+        help_text=_("Mail to this address came back undelivered; cleared when it writes again."),
+    )
+    bounce_reason = models.CharField(_("bounce reason"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("identity")

@@ -25,7 +25,7 @@ class InboundMessage:
     `reply_to` is the external id of the message this one answers and `ticket_ref` a ticket
     number the customer quoted: both thread explicitly. `thread_by_sender` lets a channel
     whose messages have no explicit reference (chat, API) continue the customer's open
-    ticket on that channel.
+    ticket on that channel. `default_queue_id` and `reopens` are explained below.
     """
 
     channel: str
@@ -42,6 +42,12 @@ class InboundMessage:
     language: str = ""
     thread_by_sender: bool = True
     flags: Mapping[str, Any] = field(default_factory=dict)
+    #: Where a new ticket goes when no routing rule matches (an e-mail mailbox's queue);
+    #: None for the desk's default queue.
+    default_queue_id: int | None = None
+    #: False for machine-written messages (auto-replies, floods over a rate limit): stored
+    #: on the ticket they thread into without reopening it or restarting its clocks.
+    reopens: bool = True
 
     @property
     def sender_address(self) -> str:

@@ -17,7 +17,7 @@ from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.customers.services import resolve_customer
 from unidesk.intake.inbound import InboundMessage
-from unidesk.queues.models import ChannelWeight
+from unidesk.queues.models import ChannelWeight, Queue
 from unidesk.queues.routing import RoutingInput, route
 from unidesk.sla.models import Priority
 from unidesk.tickets import services as tickets
@@ -137,6 +137,9 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
     _apply_signals(ticket, customer, signals, opened=opened, at=at)
     if opened:
         tickets.record_event(ticket, EventKind.MESSAGE, at=at, message_id=message.pk)
+    elif not inbound.reopens:
+        # An automatic message: on the timeline, but the ticket's state and clocks stay.
+        tickets.record_event(ticket, EventKind.MESSAGE, at=at, message_id=message.pk, quiet=True)
     else:
         tickets.add_customer_message(ticket, message, at=at)
     return Receipt(ticket=ticket, message=message, created=True)
@@ -210,6 +213,9 @@ def _open(
     decision = route(
         RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier)
     )
+    queue = decision.queue
+    if decision.rule is None and inbound.default_queue_id is not None:
+        queue = Queue.objects.filter(pk=inbound.default_queue_id).first() or queue
     weights = _weights.get(
         "all", lambda: dict(ChannelWeight.objects.values_list("channel", "weight"))
     )
@@ -218,7 +224,7 @@ def _open(
         customer=customer,
         channel=inbound.channel,
         subject=subject or _subject_from(text),
-        queue=decision.queue,
+        queue=queue,
         priority=max(
             decision.priority or Priority.NORMAL,
             _URGENCY_PRIORITY.get(signals.urgency, Priority.NORMAL),
@@ -231,7 +237,7 @@ def _open(
         ticket,
         EventKind.ROUTED,
         at=at,
-        queue=decision.queue.name,
+        queue=queue.name,
         rule=decision.rule.name if decision.rule else None,
     )
     return ticket

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from unidesk.accounts.models import Role, Team, User
+from unidesk.channels.email.models import Mailbox, QueueSignature
 from unidesk.core.time import now
 from unidesk.customers.models import Customer, Identity, Tier
 from unidesk.intake.inbound import InboundMessage
@@ -18,6 +19,7 @@ from unidesk.tickets.models import Message, MessageKind, Status, Ticket
 from unidesk.tickets.services import reply_to_ticket, set_status
 
 DEMO_PASSWORD = "demo"
+DEMO_MAILBOX = "support@demo.unidesk.local"
 
 # (slug, name, strategy, urgency, policy, keywords, set_priority)
 QUEUES = [
@@ -313,6 +315,19 @@ CONVERSATIONS = [
 ]
 
 
+def ensure_demo_mailbox() -> Mailbox:
+    """The demo's mailbox: `unidesk smtpd` accepts mail for it (by envelope recipient)."""
+    mailbox, _created = Mailbox.objects.get_or_create(
+        address=DEMO_MAILBOX,
+        defaults={
+            "from_name": "Unidesk Demo Support",
+            "default_queue": Queue.objects.filter(is_default=True).first(),
+            "signature": "{agent}\nUnidesk Demo Support",
+        },
+    )
+    return mailbox
+
+
 def is_seeded() -> bool:
     return Queue.objects.exists()
 
@@ -372,6 +387,10 @@ def seed_config() -> None:
         tiers=[Tier.VIP],
         keywords=["payment", "оплата", "pago", "pagamento"],
         set_priority=Priority.URGENT,
+    )
+    ensure_demo_mailbox()
+    QueueSignature.objects.create(
+        queue=queues["payments"], text="{agent}\nPayments team · Unidesk Demo"
     )
     admin = User.objects.create_superuser("admin", "admin@demo.unidesk.local", "admin")
     admin.role = Role.ADMIN

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from unidesk.accounts.models import User
 from unidesk.core.errors import NotFound, PermissionDenied
-from unidesk.tickets.models import Message, Ticket
+from unidesk.tickets.models import Attachment, Message, Ticket
 
 
 def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:
@@ -37,9 +37,32 @@ def list_tickets(user: User) -> QuerySet[Ticket]:
 
 
 def list_messages(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.select_related("author", "delivery").prefetch_related("attachments")
+    return ticket.messages.select_related("author", "delivery", "email").prefetch_related(
+        "attachments"
+    )
 
 
 def list_tickets_all() -> QuerySet[Ticket]:
     """All tickets with what serialising one needs; callers have checked access already."""
     return Ticket.objects.select_related("queue", "customer", "assignee").prefetch_related("tags")
+
+
+def access_message(user: User, message_id: int) -> Message:
+    """A message of a ticket `user` may see: 404 when it does not exist, 403 when not theirs."""
+    message = Message.objects.select_related("ticket__queue", "email").filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(f"Message {message_id} does not exist.")
+    if not can_work(user, message.ticket):
+        raise PermissionDenied(f"Message {message_id} is on a ticket you cannot see.")
+    return message
+
+
+def access_attachment(user: User, attachment_id: int) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("message__ticket__queue").filter(pk=attachment_id).first()
+    )
+    if attachment is None:
+        raise NotFound(f"Attachment {attachment_id} does not exist.")
+    if not can_work(user, attachment.message.ticket):
+        raise PermissionDenied(f"Attachment {attachment_id} is on a ticket you cannot see.")
+    return attachment

@@ -24,6 +24,21 @@ urlpatterns = [
         views.delivery_retry,
         name="retry",
     ),
+    path(
+        "tickets/<int:ticket_id>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
+    path(
+        "tickets/<int:ticket_id>/messages/<int:message_id>/original.eml",
+        views.message_raw,
+        name="message_raw",
+    ),
+    path(
+        "tickets/<int:ticket_id>/messages/<int:message_id>/html/",
+        views.message_html,
+        name="message_html",
+    ),
     path("abuse/", views.abuse_report, name="abuse"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,12 +13,14 @@ from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from unidesk.accounts.models import Role, User
+from unidesk.channels.email import files
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
@@ -29,10 +31,12 @@ from unidesk.queues import engine
 from unidesk.queues.models import Queue
 from unidesk.queues.selectors import list_queue_stats, list_visible_queues
 from unidesk.tickets import selectors, services
-from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, EventKind, Ticket
+from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, EventKind, Ticket
 from unidesk.workspace import forms
+from unidesk.workspace.templatetags.workspace import email_html
 
 P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
 PAGE_SIZE = 50
 # Events shown as their own line; messages carry the rest.
 TIMELINE_EVENTS = {
@@ -47,13 +51,13 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def agent_view(
-    view: Callable[Concatenate[HttpRequest, User, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    view: Callable[Concatenate[HttpRequest, User, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
     """Login required; domain refusals become 403/404 pages, never half-done work."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> R:
         user = request.user
         assert isinstance(user, User)
         try:
@@ -63,7 +67,7 @@ def agent_view(
         except PermissionDenied as exc:
             raise Forbidden(exc.message) from exc
 
-    return cast("Callable[Concatenate[HttpRequest, P], HttpResponse]", wrapper)
+    return cast("Callable[Concatenate[HttpRequest, P], R]", wrapper)
 
 
 # --- queues and next ticket ------------------------------------------------------------
@@ -324,6 +328,61 @@ def message_original(
         ticket, EventKind.ORIGINAL_SHOWN, at=now(), by=user, message_id=message.pk
     )
     return render(request, "workspace/_original.html", {"message": message})
+
+
+@agent_view
+def attachment(
+    request: HttpRequest, user: User, ticket_id: int, attachment_id: int
+) -> HttpResponseBase:
+    """A stored attachment; raster images may be shown in the page (`?inline=1`)."""
+    ticket = selectors.access_ticket(user, ticket_id)
+    found = (
+        Attachment.objects.filter(pk=attachment_id, message__ticket=ticket)
+        .select_related("message")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No such attachment."))
+    return files.attachment_response(found, inline=request.GET.get("inline") == "1")
+
+
+@agent_view
+def message_raw(
+    request: HttpRequest, user: User, ticket_id: int, message_id: int
+) -> HttpResponseBase:
+    """The original e-mail (.eml), byte for byte as it arrived or left."""
+    ticket = selectors.access_ticket(user, ticket_id)
+    message = ticket.messages.select_related("email").filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(_("No such message."))
+    return files.original_response(message)
+
+
+@agent_view
+def message_html(request: HttpRequest, user: User, ticket_id: int, message_id: int) -> HttpResponse:
+    """The formatted (HTML) version of an e-mail, sanitised, remote images held back."""
+    ticket = selectors.access_ticket(user, ticket_id)
+    message = (
+        ticket.messages.select_related("email")
+        .prefetch_related("attachments")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise NotFound(_("No such message."))
+    inline = getattr(getattr(message, "email", None), "inline", None) or {}
+    by_name = {a.filename: a.pk for a in message.attachments.all()}
+    images = {
+        cid: reverse("workspace:attachment", args=[ticket.pk, by_name[name]]) + "?inline=1"
+        for cid, name in inline.items()
+        if name in by_name
+    }
+    html, blocked = email_html(message.html, images=images, remote=request.GET.get("remote") == "1")
+    return render(
+        request,
+        "workspace/_message_html.html",
+        {"message": message, "html": html, "blocked": blocked},
+    )
 
 
 @require_POST

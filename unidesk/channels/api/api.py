@@ -7,7 +7,7 @@ import binascii
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from unidesk.accounts.models import User
 from unidesk.channels.api import schemas as s
 from unidesk.channels.api.auth import BearerAuth
+from unidesk.channels.email import files
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
@@ -121,16 +122,48 @@ def message_out(message: Message) -> dict[str, object]:
         "text": message.text,
         "html": message.html,
         "attachments": [
-            {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": f"/api/v1/attachments/{a.pk}",
+            }
             for a in message.attachments.all()
         ],
         "flags": message.flags,
+        "is_auto_reply": bool(message.flags.get("auto_reply")),
+        "is_bounce": bool(message.flags.get("bounce")),
+        "is_unparseable": bool(message.flags.get("unparseable")),
+        "email": _email_out(message),
         "pii": message.pii,
         "language": message.language,
         "sentiment": message.sentiment,
         "is_abusive": message.is_abusive,
         "created_at": message.created_at,
         "delivery": _delivery_out(message),
+    }
+
+
+def _email_out(message: Message) -> dict[str, object] | None:
+    try:
+        email = message.email
+    except ObjectDoesNotExist:
+        return None
+
+    def split(value: str) -> list[str]:
+        return [a.strip() for a in value.replace(",", " ").split() if a.strip()]
+
+    return {
+        "message_id": email.mail_id,
+        "in_reply_to": email.in_reply_to,
+        "references": email.references.split(),
+        "to": split(email.to),
+        "cc": split(email.cc),
+        "reply_address": email.reply_address,
+        "quoted_text": email.quoted_text,
+        "signature": email.signature,
+        "original_url": f"/api/v1/messages/{message.pk}/original" if email.raw else None,
     }
 
 
@@ -184,9 +217,11 @@ def post_inbound(request: HttpRequest, payload: s.InboundIn) -> tuple[int, dict[
 @v1.get("/messages", response={200: list[s.MessageOut]}, summary="Find messages by external id")
 def find_messages(request: HttpRequest, external_id: str) -> list[dict[str, object]]:
     user = _user(request)
+    # An e-mail's Message-ID matches with or without its angle brackets.
+    bare = external_id.strip().strip("<>")
     found = (
-        Message.objects.filter(external_id=external_id)
-        .select_related("ticket__queue", "author", "delivery")
+        Message.objects.filter(external_id__in={external_id, bare, f"<{bare}>"})
+        .select_related("ticket__queue", "author", "delivery", "email")
         .prefetch_related("attachments")
     )
     return [message_out(m) for m in found if selectors.can_work(user, m.ticket)]
@@ -323,6 +358,26 @@ def retry_message_delivery(
     retry_delivery(message.delivery, by=_user(request))
     message.delivery.refresh_from_db()
     return message_out(message)
+
+
+@v1.get(
+    "/attachments/{attachment_id}",
+    response={200: None, 403: s.Error, 404: s.Error},
+    summary="Download an attachment",
+)
+def get_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = selectors.access_attachment(_user(request), attachment_id)
+    return files.attachment_response(attachment, inline=False)
+
+
+@v1.get(
+    "/messages/{message_id}/original",
+    response={200: None, 403: s.Error, 404: s.Error},
+    summary="Download the original of an e-mail message (.eml)",
+)
+def get_original(request: HttpRequest, message_id: int) -> FileResponse:
+    message = selectors.access_message(_user(request), message_id)
+    return files.original_response(message)
 
 
 @v1.post("/next-ticket", response={200: s.TicketOut, 204: None})

@@ -147,6 +147,21 @@ class AttachmentOut(Schema):
     filename: str
     content_type: str
     size: int
+    url: str = Field(description="Download (the same permission check as the ticket).")
+
+
+class EmailOut(Schema):
+    """What only e-mail messages have."""
+
+    message_id: str = Field(description="The Message-ID header (also `external_id`).")
+    in_reply_to: str
+    references: list[str]
+    to: list[str]
+    cc: list[str]
+    reply_address: str = Field(description="Where a reply goes: Reply-To, else From.")
+    quoted_text: str = Field(description="History the sender's client quoted below the text.")
+    signature: str
+    original_url: str | None = Field(description="The raw .eml as received or sent.")
 
 
 class DeliveryOut(Schema):
@@ -171,6 +186,12 @@ class MessageOut(Schema):
     html: str
     attachments: list[AttachmentOut]
     flags: dict[str, object]
+    is_auto_reply: bool = Field(description="Written by a machine (vacation, auto-responder).")
+    is_bounce: bool = Field(description="A delivery failure notice.")
+    is_unparseable: bool = Field(
+        description="Could not be read; the original is attached for a human."
+    )
+    email: EmailOut | None = Field(None, description="For e-mail: threading ids, quote.")
     pii: list[dict[str, object]]
     language: str
     sentiment: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,62 @@ def customer_text(text: str) -> SafeString:
 def customer_html(html: str) -> SafeString:
     """Customer HTML (e-mail): sanitised through an allow-list."""
     return _clean(html or "", _HTML_TAGS)
+
+
+@register.filter
+def inline_image(content_type: str) -> bool:
+    """Whether an attachment of this type may be shown in the page (raster images)."""
+    from unidesk.channels.email.files import INLINE_TYPES
+
+    return content_type in INLINE_TYPES
+
+
+_EMAIL_TAGS = _HTML_TAGS | {
+    "img", "font", "center", "small", "sub", "sup", "s", "strike", "h5", "h6", "dl", "dt",
+    "dd", "caption", "tfoot", "col", "colgroup", "abbr",
+}  # fmt: skip
+_IMG_SRC = re.compile(r'<img([^>]*?)\ssrc="([^"]*)"([^>]*)>', re.IGNORECASE)
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def email_html(html: str, *, images: dict[str, str], remote: bool) -> tuple[SafeString, int]:
+    """A stored e-mail's HTML for the page, and how many remote images were held back.
+
+    Sanitised again on the way out (allow-list, no styles or scripts). Images of the mail
+    itself (`cid:`) point at their permission-checked attachment; remote images load only
+    when an agent asks (`remote`), since loading one tells the sender the mail was read.
+    """
+    cleaned = nh3.clean(
+        html or "",
+        tags=_EMAIL_TAGS,
+        attributes={
+            "a": {"href", "title"},
+            "img": {"src", "alt", "width", "height"},
+            "td": {"colspan", "rowspan"},
+            "th": {"colspan", "rowspan"},
+        },
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values=_LINK_ATTRS,
+    )
+    blocked = 0
+
+    def image(match: re.Match[str]) -> str:
+        nonlocal blocked
+        before, src, after = match.groups()
+        if src.lower().startswith("cid:"):
+            url = images.get(src[4:].strip("<>"))
+            if url is None:
+                return ""
+            return f'<img{before} src="{escape(url)}"{after}>'
+        if remote and src.lower().startswith(("http://", "https://")):
+            return match.group(0)
+        blocked += 1
+        alt = _ALT.search(before + after)
+        label = alt.group(1) if alt and alt.group(1) else _("image")
+        return f'<span class="blocked-image">[{label}]</span>'
+
+    return mark_safe(_IMG_SRC.sub(image, cleaned)), blocked  # sanitised by nh3 above
 
 
 @register.filter

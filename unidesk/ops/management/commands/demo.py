@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from unidesk.accounts.models import User
+from unidesk.channels.email.models import Mailbox
 from unidesk.ops import demo
 
 
@@ -23,6 +25,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Seeded the demo desk with {count} conversations.")
         elif options["if_empty"]:
             self.stdout.write("The desk already has data; demo seeding skipped.")
+            if not Mailbox.objects.exists() and User.objects.filter(username="lena").exists():
+                demo.ensure_demo_mailbox()  # a demo desk from before the e-mail channel
+                self.stdout.write(f"Added the demo mailbox {demo.DEMO_MAILBOX}.")
         if options["tickets"] > 0:
             started = time.perf_counter()
             loaded = demo.load_bulk_tickets(options["tickets"])

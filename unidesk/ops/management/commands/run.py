@@ -5,14 +5,19 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from unidesk.config.env import env_int
+from unidesk.ops.demo import DEMO_MAILBOX
 
 
 class Command(BaseCommand):
-    help = "Development all-in-one: the worker in a child process, the web server in this one."
+    help = (
+        "Development all-in-one: the worker and the SMTP receiver in child processes, the web "
+        "server in this one."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
@@ -36,9 +41,24 @@ class Command(BaseCommand):
                 ]
             )
         )
-        worker = subprocess.Popen([sys.executable, "-m", "unidesk.cli", "worker"])
+        smtp = f"{settings.UNIDESK_SMTP_LISTEN}:{settings.UNIDESK_SMTP_PORT}"
+        outgoing = (
+            f"through {settings.UNIDESK_SMTP_HOST}"
+            if settings.UNIDESK_SMTP_HOST
+            else f"written to {settings.UNIDESK_EMAIL_OUTBOX_DIR}/*.eml (no UNIDESK_SMTP_HOST)"
+        )
+        self.stdout.write(
+            f"  SMTP receiver  {smtp} (try: swaks --server {smtp} --to {DEMO_MAILBOX})\n"
+            f"  Replies by mail {outgoing}\n"
+        )
+        children = [
+            subprocess.Popen([sys.executable, "-m", "unidesk.cli", "worker"]),
+            subprocess.Popen([sys.executable, "-m", "unidesk.cli", "smtpd"]),
+        ]
         try:
             call_command("web", port=port)
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=10)

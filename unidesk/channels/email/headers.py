@@ -1,0 +1,250 @@
+"""Header blocks as they arrive, read the way a careful mail client reads them.
+
+The standard library's strict view is the floor: real mail has raw 8-bit headers (UTF-8,
+cp1251, koi8-r), encoded words glued together or split mid-character, encoded words inside
+quoted strings, names given as comments (`ann@example.com (Ann Lee)`), header lines with a
+space before the colon and stray lines in the middle of the block. This module splits the
+block itself (`split_message`), repairs it so that the MIME parser sees every header, and
+decodes the headers Unidesk relies on (From, Subject, Message-ID, ...) on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import quopri
+import re
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from unidesk.channels.email.charsets import decode_text, normalise_charset
+
+_HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*)$", re.DOTALL)
+_BLANK = re.compile(rb"\r?\n[ \t]*\r?\n")
+
+
+@dataclass(frozen=True)
+class RawHeaders:
+    """The header block as (name, raw value) pairs in order, names lower-cased."""
+
+    items: tuple[tuple[str, bytes], ...]
+
+    def get_all(self, name: str) -> list[bytes]:
+        name = name.lower()
+        return [value for key, value in self.items if key == name]
+
+    def get(self, name: str) -> bytes | None:
+        values = self.get_all(name)
+        return values[0] if values else None
+
+
+def _lines(block: bytes) -> list[bytes]:
+    return block.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+
+
+def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
+    """(headers, repaired header block, body) of a raw message.
+
+    Repairs: a leading mbox "From " line and blank lines are dropped; "Name : value"
+    becomes "Name: value"; a stray line between two headers continues the previous one;
+    lines after the last header that are not continuations start the body (a missing
+    blank line). The repaired block ends with a blank line, ready to prepend to the body.
+    """
+    data = raw.lstrip(b"\r\n")
+    if data.startswith(b"From ") and not _HEADER_LINE.match(data.split(b"\n", 1)[0]):
+        data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+    match = _BLANK.search(data)
+    if match:
+        head, body = data[: match.start()], data[match.end() :]
+    else:
+        head, body = data, b""
+    lines = _lines(head)
+    last_header = max((i for i, line in enumerate(lines) if _HEADER_LINE.match(line)), default=-1)
+    fields: list[list[bytes]] = []
+    spill: list[bytes] = []
+    for i, line in enumerate(lines):
+        header = _HEADER_LINE.match(line)
+        if i > last_header and not (line[:1] in (b" ", b"\t") and fields and not spill):
+            spill.append(line)  # the body began without a blank line
+        elif header and line[:1] not in (b" ", b"\t"):
+            fields.append([header.group(1), header.group(2)])
+        elif fields:
+            fields[-1][1] += (
+                b"\n " + line.strip() if line[:1] not in (b" ", b"\t") else b"\n" + line
+            )
+        elif line.strip():
+            spill.append(line)  # junk before the first header: keep it as body
+    if spill:
+        body = b"\n".join(spill) + (b"\n" + body if body else b"")
+    items = tuple(
+        (name.decode("ascii", "replace").lower(), _unfold(value).strip()) for name, value in fields
+    )
+    block = b"".join(name + b":" + value + b"\n" for name, value in fields) + b"\n"
+    return RawHeaders(items), block, body
+
+
+def _unfold(value: bytes) -> bytes:
+    return re.sub(rb"\r?\n(?=[ \t])", b"", value)
+
+
+# --- RFC 2047 encoded words ----------------------------------------------------------------
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*?)\?=")
+
+
+def _decode_word(charset: str, encoding: str, payload: str) -> bytes:
+    if encoding.lower() == "b":
+        cleaned = re.sub(r"[^A-Za-z0-9+/=_-]", "", payload).rstrip("=")
+        cleaned = cleaned.replace("-", "+").replace("_", "/")
+        cleaned += "=" * (-len(cleaned) % 4)
+        try:
+            return base64.b64decode(cleaned)
+        except (binascii.Error, ValueError):
+            return payload.encode("ascii", "replace")
+    return quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+
+
+def decode_words(text: str, *, hint: str = "") -> str:
+    """Decode RFC 2047 encoded words anywhere in `text` (also inside quotes).
+
+    Adjacent encoded words are joined without the whitespace between them, and their bytes
+    are decoded together when they share a charset, so a multi-byte character split across
+    two words comes out whole.
+    """
+    if "=?" not in text:
+        return text
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_charset = ""
+    position = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_charset
+        if pending:
+            out.append(decode_text(b"".join(pending), pending_charset or None, hint=hint))
+        pending, pending_charset = [], ""
+
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[position : match.start()]
+        charset = normalise_charset(match.group(1)) or ""
+        if between.strip() or not pending:
+            flush()
+            out.append(between)
+        elif charset != pending_charset:
+            flush()
+        pending.append(_decode_word(charset, match.group(2), match.group(3)))
+        pending_charset = charset
+        position = match.end()
+    flush()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def header_text(value: bytes | None, *, hint: str = "") -> str:
+    """A header's value as text: 8-bit bytes decoded (UTF-8, else guessed with `hint`),
+    encoded words decoded, folding and runs of whitespace made single spaces."""
+    if value is None:
+        return ""
+    text = decode_text(value, None, hint=hint)
+    text = decode_words(text, hint=hint)
+    text = text.replace("\x00", "")
+    return " ".join(text.split())
+
+
+# --- addresses ---------------------------------------------------------------------------
+
+_ADDR_SPEC = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9\u0080-\uffff.-]+\.[A-Za-z]{2,}"
+)
+_ANGLE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>")
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    address: str
+
+
+def _clean_name(name: str, address: str) -> str:
+    name = name.strip().strip("\"'").strip()
+    name = name.replace('\\"', '"').replace("\\\\", "\\")
+    name = " ".join(name.split())
+    if name.startswith("(") and name.endswith(")"):
+        name = name[1:-1].strip()
+    if name.lower() == address.lower() or name.lower() == f"<{address.lower()}>":
+        return ""
+    return name
+
+
+def _valid(address: str) -> bool:
+    if address.count("@") != 1:
+        return False
+    local, domain = address.split("@")
+    return bool(local) and bool(domain) and not any(ch.isspace() for ch in address)
+
+
+def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
+    """Every mailbox in an address header, display names decoded; groups flattened.
+
+    Structure is read before names are decoded (a decoded name may hold commas or quotes).
+    Anything the RFC parser cannot make sense of falls back to the first addr-spec in sight.
+    """
+    if not value:
+        return []
+    raw = decode_text(value, None, hint=hint)
+    raw = " ".join(raw.split())
+    found: list[Address] = []
+    try:
+        pairs = getaddresses([raw])
+    except Exception:  # the parser is robust, but never let a header lose the message
+        pairs = []
+    for name, address in pairs:
+        address = address.strip().strip("<>").strip()
+        if not _valid(address):
+            continue
+        decoded_name = decode_words(name, hint=hint) if name else ""
+        found.append(Address(_clean_name(decoded_name, address), address))
+    angle = _ANGLE.search(raw)
+    if found and angle and not any(a.address == angle.group(1) for a in found):
+        found = []  # "name@with.at <real@address>": the bracketed address is the mailbox
+    if found and _looks_right(found, raw):
+        return found
+    return _fallback_addresses(raw, hint=hint) or found
+
+
+def _looks_right(found: list[Address], raw: str) -> bool:
+    """getaddresses() splits a name with an unquoted comma or "<" into junk; a quick check
+    that every address it returned appears in the header as written."""
+    return all(a.address in raw for a in found)
+
+
+def _fallback_addresses(raw: str, *, hint: str) -> list[Address]:
+    angle = _ANGLE.search(raw)
+    if angle:
+        address = angle.group(1)
+        name = decode_words(raw[: angle.start()], hint=hint)
+        return [Address(_clean_name(name, address), address)]
+    spec = _ADDR_SPEC.search(raw)
+    if spec:
+        address = spec.group(0)
+        rest = (raw[: spec.start()] + " " + raw[spec.end() :]).strip()
+        name = decode_words(rest, hint=hint)
+        return [Address(_clean_name(name, address), address)]
+    return []
+
+
+# --- message ids -------------------------------------------------------------------------
+
+_MSGID = re.compile(r"<([^<>\s]+)>")
+
+
+def message_ids(value: bytes | None) -> list[str]:
+    """Message-IDs in a header, each as "<id>"; a bare id without brackets is accepted."""
+    if not value:
+        return []
+    text = value.decode("ascii", "replace")
+    ids = [f"<{m}>" for m in _MSGID.findall(text)]
+    if not ids:
+        bare = text.strip().split()
+        ids = [f"<{b.strip('<>')}>" for b in bare[:1] if "@" in b or len(b) > 8]
+    return [i for i in ids if 2 < len(i) <= 498]
