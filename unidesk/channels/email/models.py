@@ -153,7 +153,7 @@ class EmailStatus(models.TextChoices):
 
 
 class Email(models.Model):
-    """One e-mail in or out: the ids it threads by and the raw original, byte for byte.
+    """One e-mail in or out: the ids it threads by and the original (PII redacted, see redact.py).
 
     Every mail the desk accepted has a row, also those that made no message (our own mail
     coming back): nothing accepted is ever lost. `mail_id` (the Message-ID) is unique, so

@@ -5,7 +5,7 @@ reads the MIME structure after `headers.split_message` has repaired the header b
 headers Unidesk relies on (From, Subject, ids) are decoded by `headers` itself, which is
 more forgiving than the strict view. Nothing here raises on bad input: a message that
 cannot be read at all comes back flagged `unparseable`, with the raw bytes attached as
-`original.eml`, so a human can look at it.
+`original.eml` (PII redacted, see redact.py), so a human can look at it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from unidesk.channels.email.headers import (
     parse_addresses,
     split_message,
 )
+from unidesk.channels.email.redact import redact_original
 from unidesk.channels.email.text import html_to_text, split_reply
 from unidesk.intake.inbound import InboundAttachment, InboundMessage
 
@@ -156,7 +157,10 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     if unparseable:
         flags["unparseable"] = True
         flags["unparseable_reason"] = unparseable
-        attachments = [*attachments, InboundAttachment("original.eml", "message/rfc822", raw)]
+        attachments = [
+            *attachments,
+            InboundAttachment("original.eml", "message/rfc822", redact_original(raw)),
+        ]
 
     sender = senders[0] if senders else None
     identities = (
@@ -225,7 +229,7 @@ def _unparseable(raw: bytes, *, reason: str, envelope_from: str) -> ParsedEmail:
         external_id=external_id[:500],
         sender_name=sender.name if sender else "",
         subject=subject,
-        attachments=(InboundAttachment("original.eml", "message/rfc822", raw),),
+        attachments=(InboundAttachment("original.eml", "message/rfc822", redact_original(raw)),),
         thread_by_sender=False,
         flags={"unparseable": True, "unparseable_reason": reason},
     )

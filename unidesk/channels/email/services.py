@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 
 from unidesk.channels.email.models import Direction, Email, EmailStatus, Mailbox
 from unidesk.channels.email.parse import ParsedEmail, parse_email
+from unidesk.channels.email.redact import redact_original
 from unidesk.core import live
 from unidesk.core.cache import ConfigCache
 from unidesk.core.time import now
@@ -150,7 +151,7 @@ def _email_row(
         created_at=at,
     )
     name = hashlib.sha256(raw).hexdigest()[:32] + ".eml"
-    email.raw.save(name, ContentFile(raw), save=False)
+    email.raw.save(name, ContentFile(redact_original(raw)), save=False)
     email.save()
     return email
 

@@ -280,3 +280,14 @@ def test_mail_made_of_arbitrary_parts_is_never_lost(
     inbound = parse(raw)
     assert inbound.identities[0][1] == "x@example.com" or inbound.flags.get("unparseable")
     assert inbound.text.strip() or inbound.attachments
+
+
+def test_the_original_of_even_a_broken_mail_keeps_no_card_number() -> None:
+    from unidesk.channels.email.redact import redact_original
+
+    junk = b"\x00\xff\xfe garbage 4111 1111 1111 1111 \x81 order 1234567890123"
+    kept = redact_original(junk)
+    assert b"4111 1111 1111 1111" not in kept
+    assert b"[card **** 1111]" in kept
+    assert b"order 1234567890123" in kept  # not Luhn-valid: not a card
+    assert kept.startswith(b"\x00\xff\xfe garbage")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 
@@ -47,7 +50,31 @@ def test_a_mail_becomes_a_ticket_in_the_mailboxs_queue_with_its_original(desk, m
     assert message.external_id == "<koi8-0001@mail.example.ru>"
     email = message.email
     assert (email.status, email.mailbox, email.via) == (EmailStatus.RECEIVED, mailbox, "smtp")
-    assert email.raw.read() == sample("ru_koi8r.eml")
+    assert email.raw.read() == sample("ru_koi8r.eml")  # nothing to redact: kept as sent
+
+
+def test_the_stored_original_keeps_no_card_number(desk, mailbox) -> None:  # type: ignore[no-untyped-def]
+    card = "4111 1111 1111 1111"
+    raw = (
+        "From: Ann <ann@example.com>\nTo: support@demo.test\nSubject: card 4111111111111111\n"
+        "Message-ID: <card@example.com>\nX-Note: 4111-1111-1111-1111\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+        + base64.b64encode(f"Моя карта {card}, заказ 12345.".encode()).decode()
+        + "\n--b\nContent-Type: application/octet-stream; name=a.bin\n"
+        "Content-Disposition: attachment; filename=a.bin\n\nAAAA\n--b--\n"
+    ).encode()
+
+    result = receive_email(raw, via="smtp", envelope_to=[SUPPORT], at=T0)
+
+    stored = result.message.email.raw.read()
+    decoded = BytesParser(policy=policy.default).parsebytes(stored)
+    body = decoded.get_body(preferencelist=("plain",)).get_content()
+    assert "1111" in body and card not in body and "заказ 12345" in body
+    assert "4111111111111111" not in str(decoded["Subject"])
+    assert b"4111-1111-1111-1111" not in stored
+    assert [p.get_filename() for p in decoded.iter_attachments()] == ["a.bin"]
+    assert decoded["From"] == "Ann <ann@example.com>"
 
 
 def test_a_routing_rule_still_wins_over_the_mailboxs_queue(desk, mailbox) -> None:  # type: ignore[no-untyped-def]
