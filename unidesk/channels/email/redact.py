@@ -4,8 +4,8 @@ Agents may open "the original" of a mail, but privacy comes first: a card number
 typed must not survive in it any more than in the message text. The original keeps its
 structure (headers, parts, attachments); its text parts and subject are redacted with the
 same rules as the message text (e-mail addresses aside), and a last byte-level pass masks
-any Luhn-valid card number left anywhere (in other headers, in parts that could not be decoded, in a mail that could
-not be parsed at all).
+any Luhn-valid card number left anywhere (in other headers, in parts that could not be
+decoded, in a mail that could not be parsed at all).
 """
 
 from __future__ import annotations
