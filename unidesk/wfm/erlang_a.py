@@ -149,18 +149,23 @@ _BLOCK = 4096
 
 
 def _log_k_series(x: float, y: float) -> float:
-    """The defining series in log space, in blocks (terms decrease once ``j > y - x``)."""
-    log_total, log_term, start = 0.0, 0.0, 1
+    """The defining series in log space, in growing blocks (terms decrease once ``j > y - x``).
+
+    Blocks start small (a light load converges in a few dozen terms) and double up to
+    ``_BLOCK``.
+    """
+    log_total, log_term, start, block = 0.0, 0.0, 1, 32
     far, log_y = y < 0.5 * (x + 1), math.log(y)
     while start < 200_000_000:
-        j = np.arange(start, start + _BLOCK, dtype=np.float64)
+        j = np.arange(start, start + block, dtype=np.float64)
         # y / (x + j) near 1: log1p keeps the digits
         steps = log_y - np.log(x + j) if far else np.log1p((y - x - j) / (x + j))
         logs = log_term + np.cumsum(steps)
         top = float(logs.max())
         log_total = _logaddexp(log_total, top + math.log(float(np.exp(logs - top).sum())))
         log_term = float(logs[-1])
-        start += _BLOCK
+        start += block
+        block = min(2 * block, _BLOCK)
         if y < x + start and log_term < log_total - 40:
             return log_total
     raise StaffingInputError("Erlang A series did not converge")  # pragma: no cover
