@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import date, datetime, timedelta
 
+import numpy as np
 from django.db import transaction
 
 from unidesk.accounts.models import Role, Team, User
@@ -13,9 +15,12 @@ from unidesk.customers.models import Customer, Identity, Tier
 from unidesk.intake.inbound import InboundMessage
 from unidesk.intake.receive import receive
 from unidesk.queues.models import ChannelWeight, Queue, RoutingRule, Strategy, Urgency
-from unidesk.sla.models import BusinessHours, Calendar, Priority, SlaPolicy, SlaTarget
+from unidesk.sla.models import BusinessHours, Calendar, Holiday, Priority, SlaPolicy, SlaTarget
 from unidesk.tickets.models import Message, MessageKind, Status, Ticket
 from unidesk.tickets.services import reply_to_ticket, set_status
+from unidesk.wfm.models import ChannelStaffing, StaffingSettings
+from unidesk.wfm.selectors import get_week_plan
+from unidesk.wfm.services import RosterEntry, set_planned_staff
 
 DEMO_PASSWORD = "demo"
 
@@ -505,3 +510,167 @@ def load_bulk_tickets(
             )
         created += size
     return created
+
+
+# --- staffing: eight weeks of past contacts, channel settings and a shift roster ---------
+
+# channel, weekday-Monday daily contacts, intraday hourly shape
+HISTORY_CHANNELS = [
+    ("phone", 230, (0, 0, 0, 0, 0, 0, 1, 3, 7, 10, 11, 10, 9, 9, 9, 9, 8, 7, 5, 4, 3, 2, 1, 0)),
+    ("chat", 160, (1, 1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 7, 5, 3, 2)),
+    ("email", 110, (1, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 7, 6, 6, 5, 4, 3, 3, 2, 2, 1)),
+]
+HISTORY_WEEKDAYS = (1.0, 0.95, 0.92, 0.9, 0.85, 0.45, 0.35)
+HISTORY_TREND_PER_WEEK = 0.02
+
+
+def _history_counts(
+    rng: random.Random, *, days: int, first: datetime, daily: float, hourly: tuple[int, ...],
+    holidays: set[int],
+) -> list[list[int]]:  # fmt: skip
+    """Poisson counts per day and half hour: weekday x shape x a gentle upward trend."""
+    gen = np.random.default_rng(rng.randrange(2**32))
+    shape = np.repeat(np.asarray(hourly, dtype=float) / 2, 2)
+    shape /= shape.sum()
+    out = []
+    for d in range(days):
+        day = first + timedelta(days=d)
+        level = daily * (1 + HISTORY_TREND_PER_WEEK * (d - days) / 7)
+        mean = level * HISTORY_WEEKDAYS[day.weekday()] * (0.3 if d in holidays else 1.0)
+        out.append([int(v) for v in gen.poisson(mean * shape)])
+    return out
+
+
+def seed_staffing(*, at: datetime | None = None, weeks: int = 8, seed: int = 11) -> int:
+    """Staffing settings for phone, chat, email and telegram (manual profile), eight weeks of
+    closed past tickets on the first three (bulk, no intake: the forecast's history), a past
+    holiday in the office calendar, and a shift roster for this week and the next.
+
+    Returns the number of history tickets created.
+    """
+    at = at or now()
+    rng = random.Random(seed)
+    office = Calendar.objects.get(name="Moscow office")
+    tz = zoneinfo.ZoneInfo(office.time_zone)
+    StaffingSettings.objects.update_or_create(
+        pk=1, defaults={"calendar": office, "interval_minutes": 30, "history_weeks": weeks}
+    )
+    today = at.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    first_day = monday - timedelta(days=7 * weeks)
+    days = (today - first_day).days
+    holiday_index = 7 * (weeks - 3) + 2  # a Wednesday three weeks before this one
+    Holiday.objects.get_or_create(
+        calendar=office,
+        date=first_day + timedelta(days=holiday_index),
+        defaults={"name": "Company day off"},
+    )
+    common = {"shrinkage": "0.300", "margin_kind": "volatility", "margin_coverage": "0.900"}
+    ChannelStaffing.objects.bulk_create(
+        [
+            ChannelStaffing(
+                channel="phone", position=1, model="erlang_a", aht_seconds=240,
+                target_seconds=20, sl_target="0.800", max_occupancy="0.850",
+                patience_seconds=120, max_abandon="0.050", **common,
+            ),
+            ChannelStaffing(
+                channel="chat", position=2, model="chat_slots", aht_seconds=600, concurrency=3,
+                target_seconds=60, sl_target="0.800", max_occupancy="0.850", **common,
+            ),
+            ChannelStaffing(
+                channel="email", position=3, model="email_workload", aht_seconds=420,
+                target_seconds=4 * 3600, sl_target=None, max_occupancy="0.850",
+                shrinkage="0.300", margin_kind="percent", margin_percent="0.100",
+            ),
+            ChannelStaffing(
+                channel="telegram", position=4, model="chat_aht_divide", aht_seconds=420,
+                concurrency=2, target_seconds=120, sl_target="0.800", max_occupancy="0.850",
+                forecast_source="manual", manual_daily_volume=70, shrinkage="0.300",
+                margin_kind="percent", margin_percent="0.150",
+            ),
+        ]
+    )  # fmt: skip
+
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"Past customer {i + 1}", language=rng.choice(["ru", "en", "pt", "es"]))
+        for i in range(400)
+    )
+    queues = list(Queue.objects.all())
+    weights = dict(ChannelWeight.objects.values_list("channel", "weight"))
+    midnight = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
+    created = 0
+    for channel, daily, hourly in HISTORY_CHANNELS:
+        counts = _history_counts(
+            rng, days=days, first=midnight, daily=daily, hourly=hourly, holidays={holiday_index}
+        )
+        rows: list[Ticket] = []
+        for d, per_slot in enumerate(counts):
+            for slot, n in enumerate(per_slot):
+                for _ in range(n):
+                    start = midnight + timedelta(days=d, minutes=30 * slot)
+                    created_at = start + timedelta(seconds=rng.randrange(1800))
+                    if created_at >= at:
+                        continue
+                    rows.append(
+                        Ticket(
+                            subject="",
+                            customer=rng.choice(customers),
+                            channel=channel,
+                            status=Status.CLOSED,
+                            priority=Priority.NORMAL,
+                            queue=rng.choice(queues),
+                            channel_weight=weights.get(channel, 1),
+                            created_at=created_at,
+                            first_response_at=created_at + timedelta(minutes=rng.randint(1, 90)),
+                            solved_at=created_at + timedelta(hours=rng.randint(1, 30)),
+                            closed_at=created_at + timedelta(days=3),
+                        )
+                    )
+        with transaction.atomic():
+            tickets = Ticket.objects.bulk_create(rows, batch_size=2000)
+            Message.objects.bulk_create(
+                (
+                    Message(
+                        ticket=t,
+                        kind=MessageKind.CUSTOMER,
+                        channel=channel,
+                        text="(an earlier conversation, kept for the staffing forecast)",
+                        created_at=t.created_at,
+                    )
+                    for t in tickets
+                ),
+                batch_size=2000,
+            )
+        created += len(tickets)
+    lead = User.objects.get(username="lena")
+    for week_start in (monday, monday + timedelta(days=7)):
+        set_planned_staff(_shift_roster(week_start, today=today), by=lead)
+    return created
+
+
+def _shift_roster(week_start: date, *, today: date) -> list[RosterEntry]:
+    """A roster a lead might have typed: four-hour shift blocks at the blocks' average need,
+    one person short at midday on weekdays (so the page shows gaps and slack)."""
+    plan = get_week_plan(week_start=week_start, today=today)
+    k = plan.week.intervals_per_day
+    entries = []
+    for c in plan.channels:
+        if c.plan is None or c.channel == "telegram":
+            continue
+        need = c.plan.scheduled_required
+        for day in range(7):
+            for block in range(0, k, 8):
+                part = need[day * k + block : day * k + block + 8]
+                people = round(float(part.mean())) if part.max() > 0 else 0
+                if day < 5 and block == 3 * k // 6 and people > 1:
+                    people -= 1
+                for i in range(8):
+                    entries.append(
+                        RosterEntry(
+                            channel=c.channel,
+                            day=plan.week.days[day],
+                            minute=(block + i) * plan.week.interval_minutes,
+                            agents=people,
+                        )
+                    )
+    return entries
