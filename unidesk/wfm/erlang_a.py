@@ -128,7 +128,14 @@ def log_k(x: float, y: float) -> float:
     if y <= 0:
         return 0.0
     if y < 0.5 * (x + 1):
-        return _log_k_series(x, y)
+        # every term is less than half the one before: a plain loop of at most ~60 steps
+        total = term = 1.0
+        j = 1
+        while term > 1e-17 * total:
+            term *= y / (x + j)
+            total += term
+            j += 1
+        return math.log(total)
     if x <= _GAMMAINC_MAX_X:
         p = float(special.gammainc(x, y))
         if p > 1e-280:

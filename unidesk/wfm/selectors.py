@@ -169,6 +169,7 @@ class ChannelWeek:
 class WeekPlan:
     week: Week
     settings: StaffingSettings
+    today: date
     holidays: dict[date, str]
     channels: list[ChannelWeek]
     unplanned: list[tuple[str, int]] = field(default_factory=list)
@@ -310,25 +311,44 @@ def planned_staff(*, channels: list[str], week: Week) -> dict[str, NDArray[np.in
 
 def get_week_plan(
     *,
-    week_start: date,
-    today: date,
+    week: str | date | None,
+    at: datetime,
     what_if: WhatIf | None = None,
     what_if_channel: str | None = None,
 ) -> WeekPlan:
-    """Forecast and plan every active channel for the week starting on ``week_start``.
+    """Forecast and plan every active channel for a week (see ``parse_week``; a date
+    stands for its week; None is the week of ``at``), days local to the plan's time zone.
 
-    History ends at the earlier of the week's start and ``today`` (whole local days only)
-    and reaches back the configured number of weeks. ``what_if`` changes the settings of
-    ``what_if_channel`` for this computation only.
+    History ends at the earlier of the week's start and today (whole local days only) and
+    reaches back the configured number of weeks. ``what_if`` changes the settings of
+    ``what_if_channel`` for this computation only. Raises DomainError for a bad week.
     """
     settings = StaffingSettings.load()
-    week = Week(
+    today = at.astimezone(ZoneInfo(settings.time_zone)).date()
+    week_start = (
+        week - timedelta(days=week.weekday())
+        if isinstance(week, date)
+        else parse_week(week, today=today)
+    )
+    if not today - timedelta(days=5 * 366) <= week_start <= today + timedelta(days=366):
+        raise DomainError(_("Plan a week from five years back to one year ahead."))
+    plan_week = Week(
         start=week_start,
         time_zone=settings.time_zone,
         interval_minutes=settings.interval_minutes,
     )
+    return _week_plan(settings, plan_week, today, what_if, what_if_channel)
+
+
+def _week_plan(
+    settings: StaffingSettings,
+    week: Week,
+    today: date,
+    what_if: WhatIf | None,
+    what_if_channel: str | None,
+) -> WeekPlan:
     staffing = list_channel_staffing()
-    history_end = min(week_start, today)
+    history_end = min(week.start, today)
     history_days = 7 * settings.history_weeks
     history_start = history_end - timedelta(days=history_days)
     counts = count_contacts(
@@ -362,7 +382,7 @@ def get_week_plan(
         ((c, int(g.sum())) for c, g in counts.items() if c not in known),
         key=lambda item: -item[1],
     )
-    return WeekPlan(week, settings, week_holidays, channels, unplanned, what_if)
+    return WeekPlan(week, settings, today, week_holidays, channels, unplanned, what_if)
 
 
 def forecast_channel(

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -241,7 +241,7 @@ def import_roster_csv(text: str, *, by: User) -> int:
 
 
 def fill_roster_with_required(
-    *, channel: str, week_start: date, today: date, by: User, only_empty: bool = True
+    *, channel: str, week: str | date | None, at: datetime, by: User, only_empty: bool = True
 ) -> int:
     """Put the required headcount on the roster for every interval of the week.
 
@@ -251,7 +251,7 @@ def fill_roster_with_required(
     from unidesk.wfm.selectors import get_week_plan
 
     access_staffing(by)
-    week_plan = get_week_plan(week_start=week_start, today=today)
+    week_plan = get_week_plan(week=week, at=at)
     found = week_plan.channel(channel)
     if found is None:
         raise DomainError(
@@ -259,16 +259,16 @@ def fill_roster_with_required(
         )
     if found.plan is None:
         raise DomainError(found.error or _("This channel cannot be planned."))
-    week = week_plan.week
-    k = week.intervals_per_day
+    grid = week_plan.week
+    k = grid.intervals_per_day
     entries = [
         RosterEntry(
             channel=channel,
-            day=week.days[i // k],
-            minute=(i % k) * week.interval_minutes,
+            day=grid.days[i // k],
+            minute=(i % k) * grid.interval_minutes,
             agents=int(found.plan.scheduled_required[i]),
         )
         for i in range(7 * k)
         if not (only_empty and found.plan.planned[i] >= 0)
     ]
-    return set_planned_staff(entries, by=by, week=week)
+    return set_planned_staff(entries, by=by, week=grid)
