@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import zoneinfo
 from datetime import date, datetime, timedelta
@@ -683,7 +684,7 @@ def _shift_roster(week_start: date, *, at: datetime) -> list[RosterEntry]:
         for day in range(7):
             for block in range(0, k, 8):
                 part = need[day * k + block : day * k + block + 8]
-                people = round(float(part.mean())) if part.max() > 0 else 0
+                people = math.ceil(float(part.mean())) if part.max() > 0 else 0
                 if day < 5 and block == 3 * k // 6 and people > 1:
                     people -= 1
                 for i in range(8):

@@ -178,22 +178,26 @@ class WeekPlan:
     def channel(self, name: str) -> ChannelWeek | None:
         return next((c for c in self.channels if c.channel == name), None)
 
-    def totals(self) -> tuple[NDArray[np.int64], NDArray[np.int64], bool]:
-        """Scheduled required and planned people per interval over all planned channels.
+    def totals(self) -> tuple[NDArray[np.int64], NDArray[np.int64], list[str]]:
+        """Scheduled required and planned people per interval, summed over channels.
 
-        The third value says whether any channel has a roster.
+        When any channel has a roster, only channels with a roster are summed (a channel
+        nobody rostered would show as one long gap); the third value lists the channels
+        left out. Without any roster, required is summed over every planned channel.
         """
         size = 7 * self.week.intervals_per_day
         required = np.zeros(size, dtype=np.int64)
         planned = np.zeros(size, dtype=np.int64)
-        rostered = False
-        for c in self.channels:
-            if c.plan is None:
-                continue
+        plans = [c for c in self.channels if c.plan is not None]
+        rostered = [c for c in plans if c.plan is not None and c.plan.has_roster]
+        for c in rostered or plans:
+            assert c.plan is not None
             required += c.plan.scheduled_required
             planned += np.maximum(c.plan.planned, 0)
-            rostered = rostered or c.plan.has_roster
-        return required, planned, rostered
+        left_out = [c.channel for c in plans if rostered and c not in rostered]
+        if not rostered:
+            planned[:] = -1
+        return required, planned, left_out
 
 
 # ---------------------------------------------------------------------------- reads

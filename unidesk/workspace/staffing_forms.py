@@ -40,7 +40,11 @@ def _to_share(value: Decimal | None) -> Decimal | None:
 
 
 def _to_pct(value: Decimal | None) -> Decimal | None:
-    return None if value is None else (value * _HUNDRED).quantize(Decimal("0.1")).normalize()
+    """0.800 -> 80, 0.125 -> 12.5 (never exponent notation such as 8E+1)."""
+    if value is None:
+        return None
+    pct = (value * _HUNDRED).quantize(Decimal("0.1"))
+    return pct.quantize(Decimal(1)) if pct == pct.to_integral_value() else pct
 
 
 class WhatIfForm(forms.Form):

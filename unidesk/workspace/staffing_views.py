@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -103,7 +104,8 @@ def _day_summary(week_plan: WeekPlan, channel: ChannelWeek | None) -> list[dict[
         have = channel.plan.planned
         rostered = channel.plan.has_roster
     else:
-        need, have, rostered = week_plan.totals()
+        need, have, _left_out = week_plan.totals()
+        rostered = bool(np.any(have >= 0))
         volume = sum(
             (c.plan.volume for c in week_plan.channels if c.plan is not None),
             start=need * 0.0,
@@ -136,7 +138,8 @@ def _chart(week_plan: WeekPlan, channel: ChannelWeek | None, day: int, base: dic
         rostered = channel.plan.has_roster
         title = _("Staff required and planned for %(channel)s") % {"channel": channel.channel}
     else:
-        need, have, rostered = week_plan.totals()
+        need, have, _left_out = week_plan.totals()
+        rostered = bool(np.any(have >= 0))
         title = _("Staff required and planned, all channels")
     days = [
         ChartDay(
@@ -244,6 +247,7 @@ def _context(
         "channel_name": name,
         "summary": None if channel is None else export.channel_summary(channel),
         "summaries": [export.channel_summary(c) for c in week_plan.channels],
+        "left_out": week_plan.totals()[2] if channel is None else [],
         "day": day,
         "day_date": week.days[day],
         "days": _day_summary(week_plan, channel),

@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from unidesk.accounts.models import User
 from unidesk.channels.api import schemas as s
 from unidesk.channels.api.auth import BearerAuth
+from unidesk.channels.api.staffing import router as staffing_router
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
@@ -351,4 +352,5 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, object]:
     }
 
 
+v1.add_router("/staffing", staffing_router)
 api.add_router("/v1", v1)
