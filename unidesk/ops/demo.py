@@ -543,12 +543,15 @@ def _history_counts(
     return out
 
 
-def seed_staffing(*, at: datetime | None = None, weeks: int = 8, seed: int = 11) -> int:
+def seed_staffing(
+    *, at: datetime | None = None, weeks: int = 8, seed: int = 11, scale: float = 1.0
+) -> int:
     """Staffing settings for phone, chat, email and telegram (manual profile), eight weeks of
     closed past tickets on the first three (bulk, no intake: the forecast's history), a past
     holiday in the office calendar, and a shift roster for this week and the next.
 
-    Returns the number of history tickets created.
+    ``scale`` multiplies the daily volumes (tests use a lighter desk). Returns the number
+    of history tickets created.
     """
     at = at or now()
     rng = random.Random(seed)
@@ -603,7 +606,12 @@ def seed_staffing(*, at: datetime | None = None, weeks: int = 8, seed: int = 11)
     created = 0
     for channel, daily, hourly in HISTORY_CHANNELS:
         counts = _history_counts(
-            rng, days=days, first=midnight, daily=daily, hourly=hourly, holidays={holiday_index}
+            rng,
+            days=days,
+            first=midnight,
+            daily=daily * scale,
+            hourly=hourly,
+            holidays={holiday_index},
         )
         rows: list[dict[str, object]] = []
         for d, per_slot in enumerate(counts):
