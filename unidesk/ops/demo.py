@@ -6,6 +6,7 @@ import math
 import random
 import zoneinfo
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -662,18 +663,17 @@ def _insert_rows(model: type[Model], rows: list[dict[str, object]]) -> int:
         for f in fields
         if f.attname not in given
     }
-    dates = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
 
-    def value(row: dict[str, object], name: str) -> object:
+    def value(row: dict[str, object], name: str) -> Any:
         if name not in row:
             return constant[name]
         v = row[name]
-        return ops.adapt_datetimefield_value(v) if name in dates and v is not None else v
+        return ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v
 
-    params = [tuple(value(row, f.attname) for f in fields) for row in rows]
+    params: list[Any] = [tuple(value(row, f.attname) for f in fields) for row in rows]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, params)
     return len(params)

@@ -13,7 +13,7 @@ class ChannelStaffingForm(forms.ModelForm):
     """
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors:
             try:
                 check_channel_staffing(

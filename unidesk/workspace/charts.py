@@ -126,12 +126,12 @@ def staffing_chart(
         )
     # gap (short) and slack (surplus)
     if have is not None:
-        for i in np.flatnonzero((have >= 0) & (have != need)):
-            lo, hi = sorted((float(have[i]), float(need[i])))
-            cls = "short" if have[i] < need[i] else "slack"
+        for j in np.flatnonzero((have >= 0) & (have != need)):
+            lo, hi = sorted((float(have[j]), float(need[j])))
+            cls = "short" if have[j] < need[j] else "slack"
             out.append(
-                f'<rect class="{cls}" x="{x[i]:.1f}" y="{float(y(hi)):.1f}" '
-                f'width="{x[i + 1] - x[i]:.2f}" height="{float(y(lo) - y(hi)):.1f}"/>'
+                f'<rect class="{cls}" x="{x[j]:.1f}" y="{float(y(hi)):.1f}" '
+                f'width="{x[j + 1] - x[j]:.2f}" height="{float(y(lo) - y(hi)):.1f}"/>'
             )
     if n:
         out.append(f'<path class="required" d="{_step_path(need, x, y(need))}"/>')

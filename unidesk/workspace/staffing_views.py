@@ -104,12 +104,12 @@ def _day_summary(week_plan: WeekPlan, channel: ChannelWeek | None) -> list[dict[
         have = channel.plan.planned
         rostered = channel.plan.has_roster
     else:
-        need, have, _left_out = week_plan.totals()
+        need, have, left_out = week_plan.totals()
         rostered = bool(np.any(have >= 0))
-        volume = sum(
-            (c.plan.volume for c in week_plan.channels if c.plan is not None),
-            start=need * 0.0,
-        )
+        volume = np.zeros(need.shape, dtype=np.float64)
+        for c in week_plan.channels:
+            if c.plan is not None and c.channel not in left_out:
+                volume += c.plan.volume
     out = []
     for d, day in enumerate(week.days):
         part = slice(d * k, (d + 1) * k)
