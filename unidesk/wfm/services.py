@@ -67,9 +67,11 @@ def save_channel_staffing(
 ) -> ChannelStaffing:
     """Apply ``changes`` (field name -> value) to ``row`` and save, or change nothing.
 
-    A new row (no pk) is created; its channel must not be planned already.
+    A new row (no pk) is created; its channel must not be planned already. Renaming a
+    channel takes its roster along.
     """
     access_staffing(by)
+    old_name = row.channel if row.pk is not None else None
     unknown = set(changes) - {f.name for f in ChannelStaffing._meta.get_fields()}
     if unknown:
         raise DomainError(_("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))})
@@ -87,6 +89,8 @@ def save_channel_staffing(
         )
     check_channel_staffing(row)
     row.save()
+    if old_name is not None and old_name != row.channel:
+        PlannedStaff.objects.filter(channel=old_name).update(channel=row.channel)
     return row
 
 

@@ -131,6 +131,8 @@ class PlanOut(Schema):
 
 
 def _plan(query: PlanQuery) -> WeekPlan:
+    if query.what_if() is not None and not query.channel:
+        raise DomainError("What-if parameters change one channel: give channel as well.")
     plan = get_week_plan(
         week=query.week,
         at=now(),

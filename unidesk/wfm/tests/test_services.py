@@ -62,6 +62,15 @@ def test_it_refuses_settings_the_maths_would_refuse_and_changes_nothing(
     assert ChannelStaffing.objects.filter(pk=row.pk).values().get() == before
 
 
+def test_renaming_a_channel_takes_its_roster_along(desk) -> None:  # type: ignore[no-untyped-def]
+    row = phone_settings()
+    PlannedStaff.objects.create(channel="phone", day=DAY, minute=540, agents=3)
+
+    services.save_channel_staffing(row, {"channel": "voice"}, by=desk.lead)
+
+    assert roster() == [("voice", DAY, 540, 3)]
+
+
 def test_a_channel_is_planned_once(desk) -> None:  # type: ignore[no-untyped-def]
     phone_settings()
     with pytest.raises(DomainError, match="planned already"):

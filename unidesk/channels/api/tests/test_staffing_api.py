@@ -94,6 +94,7 @@ def test_the_plan_as_csv(planned, api_as) -> None:  # type: ignore[no-untyped-de
         ({"week": "soon"}, 400, "soon is not a week"),
         ({"week": "2090-W01"}, 400, "one year ahead"),
         ({"channel": "fax"}, 404, "No staffing settings for channel 'fax'"),
+        ({"aht_s": 300}, 400, "give channel as well"),
         ({"channel": "phone", "sl_target": 1}, 422, "sl_target"),
         ({"channel": "phone", "shrinkage": -0.1}, 422, "shrinkage"),
     ],
