@@ -7,6 +7,7 @@ hands the numbers to the pure maths (``forecast``, ``plan``).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -214,13 +215,8 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz)
 
 
-#: Contacts are grouped in UTC quarter hours: every time zone's offset is a multiple of 15
-#: minutes, so each quarter hour falls in exactly one local interval of 15, 30 or 60 minutes.
-BUCKET_S = 900
-
-
 class _EpochBucket(Func):
-    """``floor(unix seconds / BUCKET_S)`` of a timestamp, in the database's own C code.
+    """``floor(unix seconds / size)`` of a timestamp, in the database's own C code.
 
     Django's time-zone-aware Trunc/Extract run in Python per row on SQLite (about 40 us a
     row); this keeps the grouped query of eight weeks of tickets in milliseconds.
@@ -228,11 +224,15 @@ class _EpochBucket(Func):
 
     output_field = BigIntegerField()
 
+    def __init__(self, expression: str, *, size: int) -> None:
+        super().__init__(expression)
+        self.size = int(size)
+
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
             compiler,
             connection,
-            template=f"(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / {BUCKET_S})",
+            template=f"(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / {self.size})",
             **extra,
         )
 
@@ -240,9 +240,25 @@ class _EpochBucket(Func):
         return self.as_sql(
             compiler,
             connection,
-            template=f"FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / {BUCKET_S})::bigint",
+            template=f"FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / {self.size})::bigint",
             **extra,
         )
+
+
+def bucket_seconds(*, tz: ZoneInfo, start: date, days: int, interval_minutes: int) -> int:
+    """The longest UTC bucket that never straddles a local interval boundary.
+
+    A local interval starts where UTC time plus the zone's offset is a multiple of the
+    interval, so a UTC bucket of ``gcd(interval, every offset in the window)`` minutes
+    falls in exactly one local interval: 30 minutes for Moscow's 30-minute grid, 15 for
+    Kathmandu (+05:45). Every real offset is a multiple of 15 minutes.
+    """
+    size = interval_minutes
+    for d in range(0, days + 1):
+        for hour in (0, 12):
+            offset = tz.utcoffset(datetime.combine(start + timedelta(days=d), time(hour)))
+            size = math.gcd(size, int((offset or timedelta()).total_seconds()) // 60)
+    return max(1, size) * 60
 
 
 def count_contacts(
@@ -254,30 +270,31 @@ def count_contacts(
     """
     tz = ZoneInfo(time_zone)
     k = 1440 // interval_minutes
+    size = bucket_seconds(tz=tz, start=start, days=days, interval_minutes=interval_minutes)
     rows = (
         Ticket.objects.filter(
             created_at__gte=_local_midnight(start, tz),
             created_at__lt=_local_midnight(start + timedelta(days=days), tz),
         )
-        .annotate(bucket=_EpochBucket("created_at"))
-        .values("channel", "bucket")
+        .annotate(bucket=_EpochBucket("created_at", size=size))
+        .values_list("channel", "bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
     out: dict[str, NDArray[np.float64]] = {}
     local: dict[int, tuple[int, int]] = {}
-    for row in rows:
-        bucket = int(row["bucket"])
-        if bucket not in local:
-            moment = datetime.fromtimestamp(bucket * BUCKET_S, tz)
-            local[bucket] = (
+    for channel, bucket, n in rows:
+        key = int(bucket)
+        if key not in local:
+            moment = datetime.fromtimestamp(key * size, tz)
+            local[key] = (
                 (moment.date() - start).days,
                 (moment.hour * 60 + moment.minute) // interval_minutes,
             )
-        d, slot = local[bucket]
+        d, slot = local[key]
         if 0 <= d < days and 0 <= slot < k:
-            grid = out.setdefault(row["channel"], np.zeros((days, k), dtype=np.float64))
-            grid[d, slot] += row["n"]
+            grid = out.setdefault(channel, np.zeros((days, k), dtype=np.float64))
+            grid[d, slot] += n
     return out
 
 

@@ -279,3 +279,42 @@ def test_only_leads_and_admins_plan(desk) -> None:  # type: ignore[no-untyped-de
     access_staffing(desk.lead)
     with pytest.raises(PermissionDenied):
         access_staffing(desk.alice)
+
+
+@pytest.mark.parametrize(
+    ("zone", "interval", "bucket_minutes"),
+    [
+        ("Europe/Moscow", 30, 30),
+        ("Europe/Moscow", 60, 60),
+        ("UTC", 60, 60),
+        ("Asia/Kolkata", 60, 30),
+        ("Asia/Kathmandu", 30, 15),
+        ("Australia/Adelaide", 60, 30),
+    ],
+)
+def test_the_utc_bucket_never_straddles_a_local_interval(
+    zone: str, interval: int, bucket_minutes: int
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from unidesk.wfm.selectors import bucket_seconds
+
+    size = bucket_seconds(
+        tz=ZoneInfo(zone), start=date(2026, 3, 1), days=56, interval_minutes=interval
+    )
+
+    assert size == bucket_minutes * 60
+
+
+def test_counts_stay_exact_across_a_daylight_saving_change(desk) -> None:  # type: ignore[no-untyped-def]
+    # Berlin moves from +01:00 to +02:00 on 2026-03-29 at 02:00 local time
+    ticket_at(datetime(2026, 3, 28, 8, 45, tzinfo=UTC))  # 09:45 CET
+    ticket_at(datetime(2026, 3, 29, 7, 45, tzinfo=UTC))  # 09:45 CEST
+
+    grids = count_contacts(
+        start=date(2026, 3, 28), days=2, time_zone="Europe/Berlin", interval_minutes=30
+    )
+
+    assert grids["phone"][0, 19] == 1
+    assert grids["phone"][1, 19] == 1
+    assert grids["phone"].sum() == 2
