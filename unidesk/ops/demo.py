@@ -528,24 +528,27 @@ HISTORY_TREND_PER_WEEK = 0.02
 
 
 def _history_counts(
-    rng: random.Random, *, days: int, first: datetime, daily: float, hourly: tuple[int, ...],
-    holidays: set[int],
+    gen: np.random.Generator, *, days: int, weeks: int, first: datetime, daily: float,
+    hourly: tuple[int, ...], holidays: set[int],
 ) -> list[list[int]]:  # fmt: skip
-    """Poisson counts per day and half hour: weekday x shape x a gentle upward trend."""
-    gen = np.random.default_rng(rng.randrange(2**32))
+    """Poisson counts per day and half hour: weekday x shape x a gentle upward trend.
+
+    ``daily`` is a Monday's volume at the end of the ``weeks`` of history, so the history
+    is the same whichever day of the week the demo is seeded.
+    """
     shape = np.repeat(np.asarray(hourly, dtype=float) / 2, 2)
     shape /= shape.sum()
     out = []
     for d in range(days):
         day = first + timedelta(days=d)
-        level = daily * (1 + HISTORY_TREND_PER_WEEK * (d - days) / 7)
+        level = daily * (1 + HISTORY_TREND_PER_WEEK * (d - 7 * weeks) / 7)
         mean = level * HISTORY_WEEKDAYS[day.weekday()] * (0.3 if d in holidays else 1.0)
         out.append([int(v) for v in gen.poisson(mean * shape)])
     return out
 
 
 def seed_staffing(
-    *, at: datetime | None = None, weeks: int = 8, seed: int = 11, scale: float = 1.0
+    *, at: datetime | None = None, weeks: int = 8, seed: int = 21, scale: float = 1.0
 ) -> int:
     """Staffing settings for phone, chat, email and telegram (manual profile), eight weeks of
     closed past tickets on the first three (bulk, no intake: the forecast's history), a past
@@ -605,10 +608,11 @@ def seed_staffing(
     weights = dict(ChannelWeight.objects.values_list("channel", "weight"))
     midnight = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
     created = 0
-    for channel, daily, hourly in HISTORY_CHANNELS:
+    for index, (channel, daily, hourly) in enumerate(HISTORY_CHANNELS):
         counts = _history_counts(
-            rng,
+            np.random.default_rng([seed, index]),
             days=days,
+            weeks=weeks,
             first=midnight,
             daily=daily * scale,
             hourly=hourly,
