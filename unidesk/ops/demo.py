@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Model
 
 from unidesk.accounts.models import Role, Team, User
 from unidesk.channels.email.models import Mailbox, QueueSignature
@@ -14,9 +19,12 @@ from unidesk.customers.models import Customer, Identity, Tier
 from unidesk.intake.inbound import InboundMessage
 from unidesk.intake.receive import receive
 from unidesk.queues.models import ChannelWeight, Queue, RoutingRule, Strategy, Urgency
-from unidesk.sla.models import BusinessHours, Calendar, Priority, SlaPolicy, SlaTarget
+from unidesk.sla.models import BusinessHours, Calendar, Holiday, Priority, SlaPolicy, SlaTarget
 from unidesk.tickets.models import Message, MessageKind, Status, Ticket
 from unidesk.tickets.services import reply_to_ticket, set_status
+from unidesk.wfm.models import ChannelStaffing, StaffingSettings
+from unidesk.wfm.selectors import get_week_plan
+from unidesk.wfm.services import RosterEntry, set_planned_staff
 
 DEMO_PASSWORD = "demo"
 DEMO_MAILBOX = "support@demo.unidesk.local"
@@ -524,3 +532,199 @@ def load_bulk_tickets(
             )
         created += size
     return created
+
+
+# --- staffing: eight weeks of past contacts, channel settings and a shift roster ---------
+
+# channel, weekday-Monday daily contacts, intraday hourly shape
+HISTORY_CHANNELS = [
+    ("phone", 230, (0, 0, 0, 0, 0, 0, 1, 3, 7, 10, 11, 10, 9, 9, 9, 9, 8, 7, 5, 4, 3, 2, 1, 0)),
+    ("chat", 160, (1, 1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 7, 5, 3, 2)),
+    ("email", 110, (1, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 7, 6, 6, 5, 4, 3, 3, 2, 2, 1)),
+]
+HISTORY_WEEKDAYS = (1.0, 0.95, 0.92, 0.9, 0.85, 0.45, 0.35)
+HISTORY_TREND_PER_WEEK = 0.02
+
+
+def _history_counts(
+    gen: np.random.Generator, *, days: int, weeks: int, first: datetime, daily: float,
+    hourly: tuple[int, ...], holidays: set[int],
+) -> list[list[int]]:  # fmt: skip
+    """Poisson counts per day and half hour: weekday x shape x a gentle upward trend.
+
+    ``daily`` is a Monday's volume at the end of the ``weeks`` of history, so the history
+    is the same whichever day of the week the demo is seeded.
+    """
+    shape = np.repeat(np.asarray(hourly, dtype=float) / 2, 2)
+    shape /= shape.sum()
+    out = []
+    for d in range(days):
+        day = first + timedelta(days=d)
+        level = daily * (1 + HISTORY_TREND_PER_WEEK * (d - 7 * weeks) / 7)
+        mean = level * HISTORY_WEEKDAYS[day.weekday()] * (0.3 if d in holidays else 1.0)
+        out.append([int(v) for v in gen.poisson(mean * shape)])
+    return out
+
+
+def seed_staffing(
+    *, at: datetime | None = None, weeks: int = 8, seed: int = 21, scale: float = 1.0
+) -> int:
+    """Staffing settings for phone, chat, email and telegram (manual profile), eight weeks of
+    closed past tickets on the first three (bulk, no intake: the forecast's history), a past
+    holiday in the office calendar, and a shift roster for this week and the next.
+
+    ``scale`` multiplies the daily volumes (tests use a lighter desk). Returns the number
+    of history tickets created.
+    """
+    at = at or now()
+    rng = random.Random(seed)
+    office = Calendar.objects.get(name="Moscow office")
+    tz = zoneinfo.ZoneInfo(office.time_zone)
+    StaffingSettings.objects.update_or_create(
+        pk=1, defaults={"calendar": office, "interval_minutes": 30, "history_weeks": weeks}
+    )
+    today = at.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    first_day = monday - timedelta(days=7 * weeks)
+    days = (today - first_day).days
+    holiday_index = 7 * (weeks - 3) + 2  # a Wednesday three weeks before this one
+    Holiday.objects.get_or_create(
+        calendar=office,
+        date=first_day + timedelta(days=holiday_index),
+        defaults={"name": "Company day off"},
+    )
+    common = {"shrinkage": "0.300", "margin_kind": "volatility", "margin_coverage": "0.900"}
+    ChannelStaffing.objects.bulk_create(
+        [
+            ChannelStaffing(
+                channel="phone", position=1, model="erlang_a", aht_seconds=240,
+                target_seconds=20, sl_target="0.800", max_occupancy="0.850",
+                patience_seconds=120, max_abandon="0.050", **common,
+            ),
+            ChannelStaffing(
+                channel="chat", position=2, model="chat_slots", aht_seconds=600, concurrency=3,
+                target_seconds=60, sl_target="0.800", max_occupancy="0.850", **common,
+            ),
+            ChannelStaffing(
+                channel="email", position=3, model="email_workload", aht_seconds=420,
+                target_seconds=4 * 3600, sl_target=None, max_occupancy="0.850",
+                shrinkage="0.300", margin_kind="percent", margin_percent="0.100",
+            ),
+            ChannelStaffing(
+                channel="telegram", position=4, model="chat_aht_divide", aht_seconds=420,
+                concurrency=2, target_seconds=120, sl_target="0.800", max_occupancy="0.850",
+                forecast_source="manual", manual_daily_volume=70, shrinkage="0.300",
+                margin_kind="percent", margin_percent="0.150",
+            ),
+        ]
+    )  # fmt: skip
+
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"Past customer {i + 1}", language=rng.choice(["ru", "en", "pt", "es"]))
+        for i in range(400)
+    )
+    queues = [q.pk for q in Queue.objects.all()]
+    weights = dict(ChannelWeight.objects.values_list("channel", "weight"))
+    midnight = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
+    created = 0
+    for index, (channel, daily, hourly) in enumerate(HISTORY_CHANNELS):
+        counts = _history_counts(
+            np.random.default_rng([seed, index]),
+            days=days,
+            weeks=weeks,
+            first=midnight,
+            daily=daily * scale,
+            hourly=hourly,
+            holidays={holiday_index},
+        )
+        rows: list[dict[str, object]] = []
+        for d, per_slot in enumerate(counts):
+            for slot, n in enumerate(per_slot):
+                start = midnight + timedelta(days=d, minutes=30 * slot)
+                for _ in range(n):
+                    created_at = start + timedelta(seconds=rng.randrange(1800))
+                    if created_at >= at:
+                        continue
+                    rows.append(
+                        {
+                            "customer_id": rng.choice(customers).pk,
+                            "channel": channel,
+                            "status": Status.CLOSED,
+                            "queue_id": rng.choice(queues),
+                            "channel_weight": weights.get(channel, 1),
+                            "created_at": created_at,
+                            "updated_at": created_at + timedelta(days=3),
+                            "first_response_at": created_at + timedelta(minutes=rng.randint(1, 90)),
+                            "solved_at": created_at + timedelta(hours=rng.randint(1, 30)),
+                            "closed_at": created_at + timedelta(days=3),
+                        }
+                    )
+        created += _insert_rows(Ticket, rows)
+    lead = User.objects.get(username="lena")
+    for week_start in (monday, monday + timedelta(days=7)):
+        set_planned_staff(_shift_roster(week_start, at=at), by=lead)
+    return created
+
+
+def _insert_rows(model: type[Model], rows: list[dict[str, object]]) -> int:
+    """Insert plain rows in one ``executemany``: archive data for the forecast, where the
+    ORM's per-value preparation in ``bulk_create`` takes about six times longer.
+
+    Columns not given get the field's default; generated columns are left to the database.
+    """
+    if not rows:
+        return 0
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "generated", False)
+    ]
+    given = set(rows[0])
+    ops = connection.ops
+    constant = {
+        f.attname: f.get_db_prep_save(f.get_default(), connection)
+        for f in fields
+        if f.attname not in given
+    }
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+    def value(row: dict[str, object], name: str) -> Any:
+        if name not in row:
+            return constant[name]
+        v = row[name]
+        return ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v
+
+    params: list[Any] = [tuple(value(row, f.attname) for f in fields) for row in rows]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(params)
+
+
+def _shift_roster(week_start: date, *, at: datetime) -> list[RosterEntry]:
+    """A roster a lead might have typed: four-hour shift blocks at the blocks' average need,
+    one person short at midday on weekdays (so the page shows gaps and slack)."""
+    plan = get_week_plan(week=week_start, at=at)
+    k = plan.week.intervals_per_day
+    entries = []
+    for c in plan.channels:
+        if c.plan is None or c.channel == "telegram":
+            continue
+        need = c.plan.scheduled_required
+        for day in range(7):
+            for block in range(0, k, 8):
+                part = need[day * k + block : day * k + block + 8]
+                people = math.ceil(float(part.mean())) if part.max() > 0 else 0
+                if day < 5 and block == 3 * k // 6 and people > 1:
+                    people -= 1
+                for i in range(8):
+                    entries.append(
+                        RosterEntry(
+                            channel=c.channel,
+                            day=plan.week.days[day],
+                            minute=(block + i) * plan.week.interval_minutes,
+                            agents=people,
+                        )
+                    )
+    return entries

@@ -43,7 +43,7 @@ def to_fraction(value: Number, *, name: str = "value") -> Fraction:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise StaffingInputError(f"{name} must be a finite number, not {value!r}")
-        return Fraction(repr(value))
+        return Fraction(repr(float(value)))  # float(): numpy scalars repr as np.float64(...)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise StaffingInputError(f"{name} must be a finite number, not {value!r}")

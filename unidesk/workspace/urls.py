@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from unidesk.workspace import views
+from unidesk.workspace import staffing_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -43,4 +43,16 @@ urlpatterns = [
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),
     path("preferences/", views.preferences, name="preferences"),
+    path("staffing/", staffing_views.staffing, name="staffing"),
+    path("staffing/plan.csv", staffing_views.staffing_csv, name="staffing-csv"),
+    path("staffing/roster/", staffing_views.roster_save, name="staffing-roster"),
+    path("staffing/roster/fill/", staffing_views.roster_fill, name="staffing-fill"),
+    path("staffing/roster/import/", staffing_views.roster_import, name="staffing-import"),
+    path("staffing/settings/", staffing_views.settings_save, name="staffing-settings"),
+    path("staffing/channels/", staffing_views.channel_save, name="staffing-channel-new"),
+    path(
+        "staffing/channels/<slug:channel>/",
+        staffing_views.channel_save,
+        name="staffing-channel",
+    ),
 ]

@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from unidesk.accounts.models import User
 from unidesk.channels.api import schemas as s
 from unidesk.channels.api.auth import BearerAuth
+from unidesk.channels.api.staffing import router as staffing_router
 from unidesk.channels.email import files
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
@@ -440,4 +441,5 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, object]:
     }
 
 
+v1.add_router("/staffing", staffing_router)
 api.add_router("/v1", v1)

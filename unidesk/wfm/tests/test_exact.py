@@ -77,3 +77,8 @@ def test_it_takes_exact_ceilings_of_load_over_occupancy(volume: int, aht: int, c
     got = ceil_array(np.array([float(exact)]), lambda i: exact)
     assert int(got[0]) == expected
     assert occupancy_cap_agents(load=load, max_occupancy=cap / 100) == expected
+
+
+def test_it_reads_numpy_scalars_like_the_floats_they_are() -> None:
+    assert to_fraction(np.float64(0.7)) == Fraction(7, 10)
+    assert scheduled_agents(raw_agents=21, shrinkage=np.float64(0.3)) == 30

@@ -23,6 +23,13 @@ class Command(BaseCommand):
             demo.seed_config()
             count = demo.seed_traffic()
             self.stdout.write(f"Seeded the demo desk with {count} conversations.")
+            started = time.perf_counter()
+            past = demo.seed_staffing()
+            elapsed = time.perf_counter() - started
+            self.stdout.write(
+                f"Added {past} past tickets over eight weeks for the staffing forecast "
+                f"({elapsed:.1f} s)."
+            )
         elif options["if_empty"]:
             self.stdout.write("The desk already has data; demo seeding skipped.")
             if not Mailbox.objects.exists() and User.objects.filter(username="lena").exists():
