@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -234,7 +235,7 @@ def _open(
         language=inbound.language or customer.language,
         at=at,
     )
-    routed: dict[str, object] = {}
+    routed: dict[str, Any] = {}
     if suggestion is not None:
         desk.record_topic(ticket, suggestion, routed=decision.by_model, at=at)
         routed = {

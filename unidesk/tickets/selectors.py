@@ -31,7 +31,7 @@ def can_work(user: User, ticket: Ticket) -> bool:
 def list_tickets(user: User) -> QuerySet[Ticket]:
     return (
         Ticket.objects.visible_to(user)
-        .select_related("queue", "customer", "assignee")
+        .select_related("queue", "customer", "assignee", "topic")
         .prefetch_related("tags")
     )
 
@@ -42,4 +42,6 @@ def list_messages(ticket: Ticket) -> QuerySet[Message]:
 
 def list_tickets_all() -> QuerySet[Ticket]:
     """All tickets with what serialising one needs; callers have checked access already."""
-    return Ticket.objects.select_related("queue", "customer", "assignee").prefetch_related("tags")
+    return Ticket.objects.select_related("queue", "customer", "assignee", "topic").prefetch_related(
+        "tags"
+    )

@@ -41,7 +41,7 @@ from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import User
-from unidesk.core.cache import ConfigCache
+from unidesk.core.cache import ConfigCache, on_clear
 from unidesk.core.errors import DomainError
 from unidesk.core.time import now
 from unidesk.queues.models import Queue
@@ -145,9 +145,7 @@ def request_training(*, by: User | None, at: datetime | None = None) -> TopicMod
     ).first()
     if pending is not None:
         return pending
-    return _new_row(
-        trigger=Trigger.WORKSPACE, by=by, status=ModelStatus.QUEUED, at=at or now()
-    )
+    return _new_row(trigger=Trigger.WORKSPACE, by=by, status=ModelStatus.QUEUED, at=at or now())
 
 
 def train_desk_model(
@@ -295,15 +293,16 @@ def _prune_blobs() -> None:
     )
     ids = list(stale)
     if ids:
-        TopicModel.objects.filter(pk__in=ids).update(blob=None)
+        TopicModel.objects.filter(pk__in=ids).update(blob=None, size_bytes=0)
 
 
 @transaction.atomic
 def activate_model(model: TopicModel, *, at: datetime | None = None) -> None:
     """Make ``model`` the one intake routes with (its file must still be stored)."""
-    if model.status != ModelStatus.READY or not TopicModel.objects.filter(
-        pk=model.pk, blob__isnull=False
-    ).exists():
+    if (
+        model.status != ModelStatus.READY
+        or not TopicModel.objects.filter(pk=model.pk, blob__isnull=False).exists()
+    ):
         raise DomainError(_("Only a trained version whose model is still stored can be active."))
     TopicModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
     model.is_active = True
@@ -394,8 +393,9 @@ class _ActiveRef:
 
 _active: ConfigCache[_ActiveRef | None] = ConfigCache("active topic model")
 _queues: ConfigCache[dict[int, Queue]] = ConfigCache("queues by id")
-_loaded: dict[int, TextClassifier | None] = {}  # version -> model (None: failed to load)
+_loaded: dict[_ActiveRef, TextClassifier | None] = {}  # the model (None: failed to load)
 _loaded_lock = threading.Lock()
+on_clear(_loaded.clear)
 
 
 def _active_ref() -> _ActiveRef | None:
@@ -407,10 +407,10 @@ def _active_ref() -> _ActiveRef | None:
 
 
 def _load(ref: _ActiveRef) -> TextClassifier | None:
-    if ref.version in _loaded:
-        return _loaded[ref.version]
+    if ref in _loaded:
+        return _loaded[ref]
     with _loaded_lock:
-        if ref.version not in _loaded:
+        if ref not in _loaded:
             blob = TopicModel.objects.filter(pk=ref.pk).values_list("blob", flat=True).first()
             model: TextClassifier | None = None
             try:
@@ -418,8 +418,8 @@ def _load(ref: _ActiveRef) -> TextClassifier | None:
             except Exception:  # never let a bad model stop intake: rules route instead
                 log.exception("topic model v%s could not be loaded; routing by rules", ref.version)
             _loaded.clear()  # keep one version in memory
-            _loaded[ref.version] = model
-        return _loaded[ref.version]
+            _loaded[ref] = model
+        return _loaded[ref]
 
 
 def suggest_queue(subject: str, text: str) -> TopicSuggestion | None:

@@ -88,9 +88,7 @@ _vectors: dict[tuple[str, str], Any] = {}
 
 def available_encoders() -> list[str]:
     """Names of the encoders whose package is installed here."""
-    return [
-        name for name, (package, _) in ENCODERS.items() if importlib.util.find_spec(package)
-    ]
+    return [name for name, (package, _) in ENCODERS.items() if importlib.util.find_spec(package)]
 
 
 def get_encoder(name: str) -> Encoder:

@@ -13,12 +13,16 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from unidesk.tickets.services import close_solved_tickets, mark_breaches
+from unidesk.triage import desk
 
 log = logging.getLogger("unidesk.worker")
 
 
 class Command(BaseCommand):
-    help = "Run background work every --interval seconds: SLA breach sweep, auto-close."
+    help = (
+        "Run background work every --interval seconds: SLA breach sweep, auto-close, "
+        "routing-model training when requested or due (in a background thread)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--interval", type=float, default=30.0)
@@ -43,5 +47,9 @@ class Command(BaseCommand):
                     log.info("marked %d breached, closed %d solved ticket(s)", marked, closed)
             except Exception:  # keep the worker alive; the next pass retries
                 log.exception("SLA sweep failed")
+            try:
+                desk.start_pending_training()
+            except Exception:
+                log.exception("routing-model training could not start")
             stop.wait(options["interval"])
         log.info("worker stopped")
