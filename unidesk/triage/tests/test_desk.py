@@ -188,7 +188,9 @@ def test_queues_with_too_few_tickets_are_left_out_and_named(desk, delivery, sett
     assert "fewer than 5 confirmed tickets were left out: Legal." in row.note
 
 
-def test_a_model_never_confident_enough_is_stored_but_not_activated(desk, delivery, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_model_never_confident_enough_is_stored_but_not_activated(
+    desk, delivery, settings
+) -> None:  # type: ignore[no-untyped-def]
     build_history(desk, delivery)
     settings.UNIDESK_TRIAGE_TARGET_PRECISION = 100
     # Recent tickets the model cannot know: a new queue's worth of nonsense labels.
