@@ -10,7 +10,7 @@ one is reported as missing and skipped. Expected layout (first match wins):
 * ``banking77/{train,test}.csv``: columns ``text,category`` (PolyAI task-specific-datasets)
 * ``clinc150/data_full.json``: CLINC150 with out-of-scope (``oos``) examples
 * ``ru_toxic/labeled.csv``: 2ch/pikabu Russian comments, columns ``comment,toxic``
-* ``ruparadetox/{test,dev,train}.tsv``: ``toxic_comment`` and ``neutral_comment*`` columns
+* ``ruparadetox/*.tsv``: ``toxic_comment`` and ``neutral_comment*`` columns (each file)
 * ``sentirueval2015/{train,test}.csv``: columns ``text,label`` (negative/neutral/positive)
 * ``langid/*.csv``: short lines, columns ``text,label`` (ISO 639-1)
 
@@ -174,10 +174,15 @@ def russian_abuse(root: Path, args: argparse.Namespace) -> None:
             f"{100 * flagged(toxic):.1f}%, flagged among {len(clean)} non-toxic "
             f"{100 * flagged(clean):.1f}%"
         )
-    detox = first(root, "ruparadetox/test.tsv", "ruparadetox/dev.tsv", "ruparadetox/train.tsv")
-    if detox is None:
-        say("RuParaDetox: missing (ruparadetox/dev.tsv or test.tsv)")
+    files = sorted((root / "ruparadetox").glob("*.tsv")) if (root / "ruparadetox").is_dir() else []
+    if not files:
+        say("RuParaDetox: missing (ruparadetox/*.tsv)")
         return
+    for detox in files:
+        paradetox(detox)
+
+
+def paradetox(detox: Path) -> None:
     with open(detox, newline="", encoding="utf-8") as handle:
         records = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     toxic = [r["toxic_comment"] for r in records if (r.get("toxic_comment") or "").strip()]
