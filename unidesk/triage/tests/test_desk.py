@@ -188,7 +188,7 @@ def test_queues_with_too_few_tickets_are_left_out_and_named(desk, delivery, sett
     assert "fewer than 5 confirmed tickets were left out: Legal." in row.note
 
 
-def test_a_model_never_right_on_recent_tickets_is_kept_but_not_activated(desk, delivery) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+def test_a_model_never_right_on_recent_tickets_is_kept_but_not_activated(desk, delivery) -> None:  # type: ignore[no-untyped-def]
     build_history(desk, delivery)
     # Lately agents put everything in a new queue the older tickets never mention.
     newcomer = Queue.objects.create(name="Newcomer", slug="newcomer")
