@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import zlib
 
 import numpy as np
@@ -25,7 +26,7 @@ class LetterCounts:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             low = text.lower()
-            for a, b in zip(low, low[1:], strict=False):
+            for a, b in itertools.pairwise(low):
                 out[row, zlib.crc32((a + b).encode()) % self.dim] += 1
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
