@@ -11,7 +11,7 @@ from unidesk.tickets.models import Message, Ticket
 
 def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:
     """The ticket if `user` may see it: 404 when it does not exist, 403 when not theirs."""
-    qs = Ticket.objects.select_related("queue", "customer", "assignee")
+    qs = Ticket.objects.select_related("queue", "customer", "assignee", "topic")
     if for_update:
         qs = qs.select_for_update(of=("self",))
     ticket = qs.filter(pk=ticket_id).first()

@@ -29,7 +29,7 @@ from unidesk.queues.selectors import list_queue_stats, list_visible_queues
 from unidesk.tickets import selectors, services
 from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, EventKind, Ticket
 from unidesk.triage import desk
-from unidesk.triage.models import TicketTopic, TopicModel
+from unidesk.triage.models import TopicModel
 from unidesk.workspace import forms
 
 P = ParamSpec("P")
@@ -224,7 +224,7 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
     tags = [t.name for t in ticket.tags.all()]
     context = {
         "ticket": ticket,
-        "topic": TicketTopic.objects.filter(ticket=ticket).first(),
+        "topic": getattr(ticket, "topic", None),  # joined by access_ticket; None without
         "timeline": _timeline(ticket),
         "identities": list(ticket.customer.identities.all()),
         "other_tickets": list(
