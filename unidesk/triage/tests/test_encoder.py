@@ -109,3 +109,24 @@ def test_the_e5_encoder_runs_offline_from_its_package() -> None:
     assert vectors.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     assert float(vectors[0] @ vectors[1]) > 0.8  # the same meaning in two languages
+
+
+@pytest.mark.django_db
+def test_the_desk_trains_with_an_encoder_and_intake_routes_with_it(letters, desk, settings) -> None:  # type: ignore[no-untyped-def]
+    from conftest import T0
+    from unidesk.queues.models import Queue
+    from unidesk.triage import desk as routing_model
+    from unidesk.triage.tests.test_desk import build_history, set_threshold, write
+
+    settings.UNIDESK_TRIAGE_MIN_EXAMPLES = 20
+    settings.UNIDESK_TRIAGE_MIN_PER_QUEUE = 5
+    settings.UNIDESK_TRIAGE_ENCODER = "letters"
+    delivery = Queue.objects.create(name="Delivery", slug="delivery")
+    build_history(desk, delivery)
+
+    row = routing_model.train_desk_model(at=T0, activate="yes")
+    set_threshold(row, 0.0)
+    ticket = write("Where is my parcel 4? The courier never came", who="z@x.io", at=T0)
+
+    assert row.encoder == "letters"
+    assert ticket.queue == delivery and ticket.topic.routed is True
