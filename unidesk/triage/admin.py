@@ -38,6 +38,9 @@ class TopicModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # versions are the history of routing; old files are pruned instead
+
     @admin.display(description=_("accuracy"))
     def accuracy_display(self, obj):
         return _pct(obj.accuracy)

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
@@ -184,10 +184,11 @@ def train_desk_model(
         if activate == "yes" or (activate == "auto" and passes):
             activate_model(row, at=now())
         elif activate == "auto":
-            row.note = _(
+            reason = _(
                 "Not activated: on recent tickets it was never confident enough to reach "
                 "the target precision."
             )
+            row.note = f"{reason} {row.note}".strip()
             row.save(update_fields=["note"])
     _prune_blobs()
     return row
@@ -375,7 +376,7 @@ def start_pending_training() -> bool:
         except Exception:
             log.exception("topic model training failed")
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connections
 
     _thread = threading.Thread(target=work, name="topic-training", daemon=True)
     _thread.start()
@@ -433,7 +434,11 @@ def suggest_queue(subject: str, text: str) -> TopicSuggestion | None:
     body = ticket_text(subject, text)
     if model is None or not body:
         return None
-    best = model.top_many([body])[0]
+    try:
+        best = model.top_many([body])[0]
+    except Exception:  # a model must never stop a message from arriving
+        log.exception("topic model v%s failed on a message; routing by rules", ref.version)
+        return None
     queues = _queues.get("all", lambda: {q.pk: q for q in Queue.objects.all()})
     queue = queues.get(int(best.label)) if best.label.isdigit() else None
     return TopicSuggestion(

@@ -160,3 +160,19 @@ def test_the_command_line_trains_lists_and_switches_versions(desk, delivery) -> 
         call_command("triage", "activate", "1", stdout=io.StringIO())
     call_command("triage", "deactivate", stdout=io.StringIO())
     assert not TopicModel.objects.filter(is_active=True).exists()
+
+
+def test_admins_see_versions_and_their_report_in_the_admin(desk, trained) -> None:  # type: ignore[no-untyped-def]
+    from unidesk.accounts.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.test", "pw")
+    client = logged_in(admin)
+
+    listing = client.get("/admin/triage/topicmodel/")
+    detail = client.get(f"/admin/triage/topicmodel/{trained.pk}/change/")
+
+    assert listing.status_code == 200 and detail.status_code == 200
+    assert f"{100 * trained.accuracy:.1f}%" in listing.content.decode()
+    assert "Full report with the confusion matrix" in detail.content.decode()
+    assert client.post(f"/admin/triage/topicmodel/{trained.pk}/delete/").status_code == 403
+    assert TopicModel.objects.filter(pk=trained.pk).exists()
