@@ -9,9 +9,13 @@ import zlib
 import numpy as np
 import pytest
 
+from conftest import T0
+from unidesk.queues.models import Queue
+from unidesk.triage import desk as routing_model
 from unidesk.triage import encoder as encoders
 from unidesk.triage.classifier import TextClassifier, fit, train
 from unidesk.triage.encoder import EncoderUnavailable, available_encoders, get_encoder
+from unidesk.triage.tests.test_desk import build_history, set_threshold, write
 
 
 class LetterCounts:
@@ -113,11 +117,6 @@ def test_the_e5_encoder_runs_offline_from_its_package() -> None:
 
 @pytest.mark.django_db
 def test_the_desk_trains_with_an_encoder_and_intake_routes_with_it(letters, desk, settings) -> None:  # type: ignore[no-untyped-def]
-    from conftest import T0
-    from unidesk.queues.models import Queue
-    from unidesk.triage import desk as routing_model
-    from unidesk.triage.tests.test_desk import build_history, set_threshold, write
-
     settings.UNIDESK_TRIAGE_MIN_EXAMPLES = 20
     settings.UNIDESK_TRIAGE_MIN_PER_QUEUE = 5
     settings.UNIDESK_TRIAGE_ENCODER = "letters"
