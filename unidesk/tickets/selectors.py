@@ -11,7 +11,7 @@ from unidesk.tickets.models import Attachment, Message, Ticket
 
 def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:
     """The ticket if `user` may see it: 404 when it does not exist, 403 when not theirs."""
-    qs = Ticket.objects.select_related("queue", "customer", "assignee")
+    qs = Ticket.objects.select_related("queue", "customer", "assignee", "topic")
     if for_update:
         qs = qs.select_for_update(of=("self",))
     ticket = qs.filter(pk=ticket_id).first()
@@ -31,7 +31,7 @@ def can_work(user: User, ticket: Ticket) -> bool:
 def list_tickets(user: User) -> QuerySet[Ticket]:
     return (
         Ticket.objects.visible_to(user)
-        .select_related("queue", "customer", "assignee")
+        .select_related("queue", "customer", "assignee", "topic")
         .prefetch_related("tags")
     )
 
@@ -44,7 +44,9 @@ def list_messages(ticket: Ticket) -> QuerySet[Message]:
 
 def list_tickets_all() -> QuerySet[Ticket]:
     """All tickets with what serialising one needs; callers have checked access already."""
-    return Ticket.objects.select_related("queue", "customer", "assignee").prefetch_related("tags")
+    return Ticket.objects.select_related("queue", "customer", "assignee", "topic").prefetch_related(
+        "tags"
+    )
 
 
 def access_message(user: User, message_id: int) -> Message:

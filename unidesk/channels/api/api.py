@@ -102,6 +102,20 @@ def ticket_out(ticket: Ticket) -> dict[str, object]:
         "sentiment": ticket.sentiment,
         "urgency": ticket.urgency,
         "has_abuse": ticket.has_abuse,
+        "topic": _topic_out(ticket),
+    }
+
+
+def _topic_out(ticket: Ticket) -> dict[str, object] | None:
+    topic = getattr(ticket, "topic", None)  # absent when no model was active at intake
+    if topic is None:
+        return None
+    return {
+        "queue_id": topic.queue_id,
+        "name": topic.label,
+        "confidence": topic.confidence,
+        "routed": topic.routed,
+        "model_version": topic.model_version,
     }
 
 

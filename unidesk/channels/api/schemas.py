@@ -83,6 +83,14 @@ class CustomerBrief(Schema):
     tier: str
 
 
+class TopicOut(Schema):
+    queue_id: int | None
+    name: str
+    confidence: float
+    routed: bool
+    model_version: int
+
+
 class TicketOut(Schema):
     id: int
     subject: str
@@ -108,6 +116,7 @@ class TicketOut(Schema):
     sentiment: str
     urgency: str
     has_abuse: bool
+    topic: TopicOut | None
 
 
 class TicketFilters(Schema):

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from unidesk.triage.classifier import TextClassifier, evaluate, load_csv, train, tune_threshold
+from unidesk.triage.classifier import (
+    TextClassifier,
+    evaluate,
+    fit,
+    load_csv,
+    threshold_for_precision,
+    train,
+    tune_threshold,
+)
 
 TEMPLATES = {
     "payments": [
@@ -123,3 +131,29 @@ def test_csv_needs_text_and_label_columns(tmp_path: Path) -> None:
         load_csv(path)
     good = write_csv(tmp_path / "good.csv", [("hello", "general"), ("", "other")])
     assert load_csv(good) == [("hello", "general"), ("", "other")]
+
+
+@pytest.mark.parametrize("labels", [("a", "b"), ("a", "b", "c")])
+def test_the_fast_scoring_path_gives_scikit_learns_probabilities(labels) -> None:  # type: ignore[no-untyped-def]
+    words = {"a": "card charged twice", "b": "parcel courier late", "c": "profile name photo"}
+    rows = [(f"{words[label]} {n} {'!' * (n % 3)}", label) for label in labels for n in range(8)]
+    model = fit(rows)
+    texts = ["charged twice on my card", "where is the courier", "???", "profile photo 12"]
+
+    fast = model.probabilities(texts)
+    slow = model.pipeline.predict_proba(texts)
+
+    assert [len(row) for row in fast] == [len(labels)] * 4
+    for row_fast, row_slow in zip(fast, slow, strict=True):
+        assert row_fast == pytest.approx(list(row_slow), abs=1e-9)
+
+
+def test_the_precision_threshold_is_the_lowest_that_keeps_answers_right_often_enough() -> None:
+    confidences = [0.95, 0.9, 0.8, 0.7, 0.6, 0.5]
+    correct = [True, True, True, False, True, False]
+
+    assert threshold_for_precision(confidences, correct, 0.8) == 0.6  # 4 of 5 right
+    assert threshold_for_precision(confidences, correct, 1.0) == 0.8
+    assert threshold_for_precision(confidences, correct, 1.0, min_routed=4) is None
+    assert threshold_for_precision([0.9, 0.9], [True, False], 1.0) is None  # ties move together
+    assert threshold_for_precision([], [], 0.9) is None

@@ -77,6 +77,9 @@ DISGUISED = [
     "с у к а", "с.у.к.а", "с-у-к-а", "cyka", "сyка", "сууука", "xуй", "х*й", "пи*дец",
     "3ae6ал", "4мо", "д е б и л", "f u c k", "f*ck you", "f**k you", "sh1t, you are sh1t",
     "a$$hole", "b1tch", "ИдИоТ", "suka blyat", "pizdec", "ты идиoт",
+    # common misspellings and derivations are the norm in angry writing
+    "дибил", "дебили", "дебиленыш", "далбаебы", "выблядок", "блдь", "сцуко", "быдломасса",
+    "уябывай отсюда",
 ]  # fmt: skip
 
 

@@ -176,3 +176,11 @@ def ticket_rows(tickets: list[Any], at: datetime) -> SafeString:
         for t in tickets
     ]
     return mark_safe("".join(rows))  # every part escaped by format_html above
+
+
+@register.filter
+def pct(value: float | None, digits: int = 1) -> str:
+    """0.8734 -> "87.3%"; None -> "—"."""
+    if value is None:
+        return "—"
+    return f"{100 * float(value):.{int(digits)}f}%"

