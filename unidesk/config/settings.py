@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "unidesk.tickets",
     "unidesk.intake",
     "unidesk.outbox",
+    "unidesk.channels.chat",
+    "unidesk.channels.telegram",
     "unidesk.triage",
     "unidesk.wfm",
     "unidesk.ops",
@@ -158,6 +160,12 @@ UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)
 # Outbound replies: attempts before a delivery is marked failed (backoff 30 s doubling, max 1 h).
 UNIDESK_DELIVERY_MAX_ATTEMPTS = env_int("UNIDESK_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 UNIDESK_CONFIG_CACHE_SECONDS = env_int("UNIDESK_CONFIG_CACHE_SECONDS", 5, minimum=0)
+# Key for secrets stored in the database (bot tokens); derived from SECRET_KEY when empty.
+UNIDESK_ENCRYPTION_KEY = env_str("UNIDESK_ENCRYPTION_KEY", "")
+# Telegram's Bot API; point it at a local Bot API server (or a test stand-in) if needed.
+UNIDESK_TELEGRAM_API_URL = env_str("UNIDESK_TELEGRAM_API_URL", "https://api.telegram.org").rstrip(
+    "/"
+)
 
 LOGGING = {
     "version": 1,

@@ -25,7 +25,9 @@ class InboundMessage:
     `reply_to` is the external id of the message this one answers and `ticket_ref` a ticket
     number the customer quoted: both thread explicitly. `thread_by_sender` lets a channel
     whose messages have no explicit reference (chat, API) continue the customer's open
-    ticket on that channel.
+    ticket on that channel. `default_queue_id` is the channel's own queue (a chat widget's,
+    a Telegram bot's): a new ticket goes there when no routing rule matches, before the
+    desk's default queue.
     """
 
     channel: str
@@ -41,6 +43,7 @@ class InboundMessage:
     sent_at: datetime | None = None
     language: str = ""
     thread_by_sender: bool = True
+    default_queue_id: int | None = None
     flags: Mapping[str, Any] = field(default_factory=dict)
 
     @property

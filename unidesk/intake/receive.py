@@ -208,7 +208,13 @@ def _open(
     at: datetime,
 ) -> Ticket:
     decision = route(
-        RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier)
+        RoutingInput(
+            subject=subject,
+            text=text,
+            channel=inbound.channel,
+            tier=customer.tier,
+            default_queue_id=inbound.default_queue_id,
+        )
     )
     weights = _weights.get(
         "all", lambda: dict(ChannelWeight.objects.values_list("channel", "weight"))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from unidesk.accounts.models import Role, Team, User
+from unidesk.channels.chat.models import ChatWidget
 from unidesk.core.time import now
 from unidesk.customers.models import Customer, Identity, Tier
 from unidesk.intake.inbound import InboundMessage
@@ -18,6 +19,7 @@ from unidesk.tickets.models import Message, MessageKind, Status, Ticket
 from unidesk.tickets.services import reply_to_ticket, set_status
 
 DEMO_PASSWORD = "demo"
+DEMO_WIDGET_KEY = "demo-shop"
 
 # (slug, name, strategy, urgency, policy, keywords, set_priority)
 QUEUES = [
@@ -434,6 +436,20 @@ def seed_traffic(*, at: datetime | None = None) -> int:
             set_status(receipt.ticket, Status.SOLVED, by=alice, at=at - timedelta(minutes=ago - 21))
     Customer.objects.filter(identities__value="olga.petrova@example.ru").update(tier=Tier.VIP)
     return count
+
+
+def seed_chat() -> ChatWidget:
+    """The demo site's chat widget (served at /chat/demo/); idempotent."""
+    widget = ChatWidget.objects.filter(key=DEMO_WIDGET_KEY).first()
+    if widget is None:
+        widget = ChatWidget.objects.create(
+            name="Example Shop website",
+            key=DEMO_WIDGET_KEY,
+            title="",
+            colour="#7c3aed",
+            allowed_origins="https://shop.example.com",
+        )
+    return widget
 
 
 def load_bulk_tickets(

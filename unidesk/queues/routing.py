@@ -16,6 +16,7 @@ class RoutingInput:
     text: str
     channel: str
     tier: str
+    default_queue_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ _default: ConfigCache[Queue | None] = ConfigCache("default queue")
 
 
 def route(data: RoutingInput) -> RoutingDecision:
-    """The first active matching rule's queue, else the default queue.
+    """The first active matching rule's queue, else the channel's own default queue (a chat
+    widget's, a Telegram bot's), else the desk's default queue.
 
     Raises Queue.DoesNotExist when no rule matches and no default queue is configured.
     """
@@ -67,6 +69,11 @@ def route(data: RoutingInput) -> RoutingDecision:
     for rule in rules:
         if rule_matches(rule, data):
             return RoutingDecision(queue=rule.queue, rule=rule, priority=rule.set_priority)
+    own_id = data.default_queue_id
+    if own_id is not None:
+        own = _default.get(own_id, lambda: Queue.objects.filter(pk=own_id).first())
+        if own is not None:
+            return RoutingDecision(queue=own, rule=None, priority=None)
     default = _default.get("default", lambda: Queue.objects.filter(is_default=True).first())
     if default is None:
         raise Queue.DoesNotExist("No routing rule matched and no queue is the default.")

@@ -24,6 +24,11 @@ urlpatterns = [
         views.delivery_retry,
         name="retry",
     ),
+    path(
+        "tickets/<int:ticket_id>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
     path("abuse/", views.abuse_report, name="abuse"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),

@@ -12,13 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from unidesk.accounts.models import Role, User
+from unidesk.channels.chat import selectors as chat
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
@@ -29,7 +30,7 @@ from unidesk.queues import engine
 from unidesk.queues.models import Queue
 from unidesk.queues.selectors import list_queue_stats, list_visible_queues
 from unidesk.tickets import selectors, services
-from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, EventKind, Ticket
+from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, EventKind, Ticket
 from unidesk.workspace import forms
 
 P = ParamSpec("P")
@@ -221,9 +222,12 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
     ticket = selectors.access_ticket(user, ticket_id)
     if _is_htmx(request) and request.GET.get("part") == "timeline":
         return render(request, "workspace/_timeline.html", {"timeline": _timeline(ticket)})
+    if _is_htmx(request) and request.GET.get("part") == "visitor":
+        return render(request, "workspace/_visitor.html", {"visitor": chat.get_visitor(ticket)})
     tags = [t.name for t in ticket.tags.all()]
     context = {
         "ticket": ticket,
+        "visitor": chat.get_visitor(ticket) if ticket.channel == "chat" else None,
         "timeline": _timeline(ticket),
         "identities": list(ticket.customer.identities.all()),
         "other_tickets": list(
@@ -324,6 +328,30 @@ def message_original(
         ticket, EventKind.ORIGINAL_SHOWN, at=now(), by=user, message_id=message.pk
     )
     return render(request, "workspace/_original.html", {"message": message})
+
+
+@agent_view
+def attachment(
+    request: HttpRequest, user: User, ticket_id: int, attachment_id: int
+) -> HttpResponse:
+    """A customer's file, for agents who may see the ticket; always as a download."""
+    ticket = selectors.access_ticket(user, ticket_id)
+    item = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
+    if item is None or not item.file:
+        raise NotFound(_("No such attachment."))
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(_("The file is missing from storage.")) from None
+    response: HttpResponse = FileResponse(  # type: ignore[assignment]
+        handle,
+        as_attachment=True,
+        filename=item.filename,
+        content_type=item.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 @require_POST

@@ -23,6 +23,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Seeded the demo desk with {count} conversations.")
         elif options["if_empty"]:
             self.stdout.write("The desk already has data; demo seeding skipped.")
+        demo.seed_chat()
         if options["tickets"] > 0:
             started = time.perf_counter()
             loaded = demo.load_bulk_tickets(options["tickets"])

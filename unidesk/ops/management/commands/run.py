@@ -29,6 +29,7 @@ class Command(BaseCommand):
                     f"  API docs       {base}/api/docs",
                     f"  OpenAPI        {base}/api/openapi.json",
                     f"  Admin          {base}/admin/",
+                    f"  Chat demo      {base}/chat/demo/",
                     "  Demo logins    admin/admin (admin), lena/demo (lead),",
                     "                 alice/demo, boris/demo, carmen/demo, dmitry/demo (agents)",
                     "  API token      unidesk token create alice",
