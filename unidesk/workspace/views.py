@@ -81,6 +81,16 @@ def queues(request: HttpRequest, user: User) -> HttpResponse:
 @agent_view
 def next_ticket(request: HttpRequest, user: User) -> HttpResponse:
     ticket = engine.claim_next_ticket(user)
+    if ticket is None and engine.count_live_conversations(user) >= user.capacity:
+        messages.info(
+            request,
+            _(
+                "You hold %(n)d chats, your limit: solve one to take the next chat. "
+                "Nothing else is waiting."
+            )
+            % {"n": user.capacity},
+        )
+        return redirect("workspace:queues")
     if ticket is None:
         messages.info(request, _("Nothing is waiting in your queues. Well done."))
         return redirect("workspace:queues")
