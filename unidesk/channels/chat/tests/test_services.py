@@ -112,7 +112,7 @@ def test_a_token_names_its_session_and_nothing_else(widget, desk) -> None:  # ty
     forged = signing.dumps({"w": widget.key, "v": str(uuid.uuid4())}, salt="another.salt")
     assert services.read_token(forged, widget=widget) is None
     resumed, same_token, new = services.open_session(widget, token=token)
-    assert (resumed, new) == (session, False)
+    assert (resumed, same_token, new) == (session, token, False)
     fresh, fresh_token, new = services.open_session(widget, token="junk")
     assert new and fresh != session and fresh_token != token
 
