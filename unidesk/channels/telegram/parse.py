@@ -60,7 +60,7 @@ def _files(message: dict[str, Any]) -> list[FileRef]:
     photos = message.get("photo") or []
     if photos:
         largest = max(
-            photos, key=lambda p: (p.get("file_size") or 0, p.get("width", 0) * p.get("height", 0))
+            photos, key=lambda p: (p.get("width", 0) * p.get("height", 0), p.get("file_size") or 0)
         )
         files.append(
             FileRef(largest["file_id"], f"photo_{mid}.jpg", "image/jpeg", largest.get("file_size"))

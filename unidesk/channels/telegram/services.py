@@ -42,7 +42,7 @@ def _fetch(token: str, ref: FileRef) -> tuple[InboundAttachment | None, dict[str
         content = client.download(token, ref.file_id)
     except BadRequest as exc:  # Telegram refuses this file for good (e.g. too big)
         return None, {"filename": ref.filename, "reason": str(exc)[:200]}
-    except (NetworkError, RetryAfter) as exc:
+    except TelegramError as exc:  # unreachable, rate-limited, or a token problem: later
         raise Unavailable(f"downloading {ref.filename}: {exc}") from exc
     return InboundAttachment(ref.filename, ref.content_type, content), None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from datetime import timedelta
 
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
@@ -46,7 +47,11 @@ class _Pace:
             time.sleep(start - clock)
 
 
-def _seconds(value: int | float | timedelta) -> float:
+def _retry_after(exc: RetryAfter) -> float:
+    """Seconds to wait; python-telegram-bot 22 gives an int or a timedelta (and warns)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -82,7 +87,7 @@ class TelegramTransport:
         try:
             ids = client.send_text(token, chat_id, message.text)
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = _retry_after(exc)
             raise ChannelError(
                 f"Telegram rate limit: retry after {wait:g} s.", retry_after=wait
             ) from exc

@@ -40,7 +40,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, _stop)
         backoff = 1.0
         while not stop.is_set():
-            close_old_connections()
+            if not options["once"]:
+                close_old_connections()  # a long-running loop: drop stale connections
             bots = TelegramBot.objects.filter(is_active=True, mode=Mode.POLLING)
             if options["bot"]:
                 bots = bots.filter(pk=options["bot"])
