@@ -161,3 +161,24 @@ def test_typing_goes_both_ways(desk, widget) -> None:  # type: ignore[no-untyped
     ticket = Ticket.objects.get()
     assert seen_by_agent == {"event": "visitor", "ticket": ticket.pk, "typing": True}
     assert seen_by_visitor == {"type": "typing", "typing": True}
+
+
+def test_an_agent_with_the_workspace_open_makes_the_widget_online(desk, widget) -> None:  # type: ignore[no-untyped-def]
+    from unidesk.channels.chat import services
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        agent = Socket(
+            application, "/ws/desk/", [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+        )
+        agent.scope["user"] = desk.alice
+        before = await sync_to_async(services.agents_online)(widget)
+        await agent.connect()
+        await agent.send_json_to({"ping": 1})
+        services.forget_online_cache()
+        during = await sync_to_async(services.agents_online)(widget)
+        await agent.disconnect()
+        services.forget_online_cache()
+        after = await sync_to_async(services.agents_online)(widget)
+        return before, during, after
+
+    assert run(scenario) == (False, True, False)
