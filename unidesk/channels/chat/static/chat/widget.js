@@ -28,7 +28,7 @@
       tooLarge: "This file is too large (at most %s).", fileType: "This kind of file is not accepted.",
       pending: "sending…", failed: "Could not send; it will be retried.", required: "Please fill this in.",
       reconnecting: "Reconnecting…", close: "Close the chat", open: "Open the chat", you: "You",
-      filesRefused: "A file was too large and was not kept.", badEmail: "That does not look like an e-mail address."
+      filesRefused: "A file was too large and was not kept.", file: "file", badEmail: "That does not look like an e-mail address."
     },
     ru: {
       title: "Напишите нам", greeting: "Здравствуйте! Чем можем помочь?", online: "Мы на связи",
@@ -40,7 +40,7 @@
       tooLarge: "Файл слишком большой (не больше %s).", fileType: "Такие файлы не принимаются.",
       pending: "отправляется…", failed: "Не отправлено; попробуем ещё раз.", required: "Заполните это поле.",
       reconnecting: "Переподключаемся…", close: "Закрыть чат", open: "Открыть чат", you: "Вы",
-      filesRefused: "Файл оказался слишком большим и не сохранён.", badEmail: "Это не похоже на адрес e-mail."
+      filesRefused: "Файл оказался слишком большим и не сохранён.", file: "файл", badEmail: "Это не похоже на адрес e-mail."
     }
   };
 
@@ -72,8 +72,30 @@
   }
 
   function fmt(s, v) { return s.replace("%s", v); }
-  function size(n) { return n >= 1048576 ? Math.round(n / 104857.6) / 10 + " MB" : Math.round(n / 1024) + " KB"; }
+  function size(n) { return n >= 1048576 ? Math.round(n / 104857.6) / 10 + " MB" : n >= 1024 ? Math.round(n / 1024) + " KB" : n + " B"; }
   function page() { return { url: location.href, title: document.title }; }
+
+  // Icons as SVG built node by node (emoji fonts are not everywhere).
+  var ICONS = {
+    chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+    clip: "M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.7-5.7L5.8 11.4a6 6 0 0 0 8.5 8.5l6.2-6.2"
+  };
+  function icon(name, size, filled) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", size);
+    svg.setAttribute("height", size);
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", filled ? "currentColor" : "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", filled ? "0" : "2");
+    path.setAttribute("stroke-linecap", "round");
+    svg.appendChild(path);
+    return svg;
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -88,7 +110,8 @@
     ":host{all:initial}",
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
     ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;",
-    "color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);font-size:26px;z-index:2147483000}",
+    "color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000;",
+    "display:flex;align-items:center;justify-content:center}",
     ".badge{position:absolute;top:-4px;right:-4px;background:#dc2626;color:#fff;border-radius:10px;",
     "font-size:12px;padding:1px 6px}",
     ".panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;",
@@ -115,7 +138,7 @@
     ".row{display:flex;gap:6px;align-items:flex-end}",
     ".row textarea{flex:1}",
     "button.send{color:#fff;border:0;border-radius:6px;padding:8px 12px;cursor:pointer;font:inherit}",
-    "button.clip{background:#eef0f3;border:0;border-radius:6px;padding:8px;cursor:pointer;font:inherit}",
+    "button.clip{background:#eef0f3;border:0;border-radius:6px;padding:8px;cursor:pointer;color:#444;display:flex}",
     ".error{color:#b91c1c;font-size:12px}",
     ".offline{background:#fff7e6;border-bottom:1px solid #f0d9a8;padding:8px 12px;font-size:13px}",
     ".offline[hidden]{display:none}"
@@ -131,7 +154,8 @@
     root.appendChild(style);
     var colour = /^#[0-9a-fA-F]{6}$/.test(config.colour) ? config.colour : "#2563eb";
 
-    ui.launcher = el("button", "launcher", "💬");
+    ui.launcher = el("button", "launcher");
+    ui.launcher.appendChild(icon("chat", 26, true));
     ui.launcher.type = "button";
     ui.launcher.style.background = colour;
     ui.launcher.setAttribute("aria-label", t.open);
@@ -205,7 +229,8 @@
     ui.file.type = "file";
     ui.file.hidden = true;
     if (config.upload.types.length) ui.file.accept = config.upload.types.join(",");
-    var clip = el("button", "clip", "📎");
+    var clip = el("button", "clip");
+    clip.appendChild(icon("clip", 18, false));
     clip.type = "button";
     clip.title = t.attach;
     clip.setAttribute("aria-label", t.attach);
@@ -289,7 +314,7 @@
     if (message.client_id) node.dataset.client = message.client_id;
     if (message.from === "agent" && message.author) node.appendChild(el("span", "who", message.author));
     node.appendChild(document.createTextNode(message.text || ""));
-    (message.files || []).forEach(function (f) { node.appendChild(el("span", "file", "📎 " + f.name + " (" + size(f.size) + ")")); });
+    (message.files || []).forEach(function (f) { node.appendChild(el("span", "file", "[" + t.file + "] " + f.name + " (" + size(f.size) + ")")); });
     if (message.files_refused) node.appendChild(el("span", "file", t.filesRefused));
     if (message.pending) node.appendChild(el("span", "file", t.pending));
     if (message.id) {
