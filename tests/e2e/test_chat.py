@@ -132,7 +132,9 @@ def test_the_widget_falls_back_to_polling_when_websockets_fail(
 
     from unidesk.tickets.services import reply_to_ticket
 
-    server.call(reply_to_ticket, message.ticket, by=message.ticket.queue.agents.first(), text="Got it")
+    server.call(
+        reply_to_ticket, message.ticket, by=message.ticket.queue.agents.first(), text="Got it"
+    )
     expect(visitor.locator(".msg.agent").last).to_contain_text("Got it")  # polled
 
 

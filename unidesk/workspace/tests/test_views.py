@@ -277,13 +277,13 @@ def test_a_chat_ticket_shows_the_visitors_page_and_typing_slot(desk) -> None:  #
     assert 'id="visitor-typing"' in page
     assert "https://shop.example.com/cart?x=&lt;b&gt;" in page
     assert "Cart &lt;script&gt;" in page
-    part = logged_in(desk.alice).get(
-        f"/tickets/{ticket.pk}/?part=visitor", HTTP_HX_REQUEST="true"
-    )
+    part = logged_in(desk.alice).get(f"/tickets/{ticket.pk}/?part=visitor", HTTP_HX_REQUEST="true")
     assert "left the site" in part.content.decode()
-    email_page = logged_in(desk.alice).get(
-        f"/tickets/{customer_writes('refund please').pk}/"
-    ).content.decode()
+    email_page = (
+        logged_in(desk.alice)
+        .get(f"/tickets/{customer_writes('refund please').pk}/")
+        .content.decode()
+    )
     assert 'id="visitor-typing"' not in email_page
 
 
