@@ -226,10 +226,21 @@ async def run(args: argparse.Namespace, base: str, key: str, pid: int) -> dict[s
         sent += 1
         next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-    await asyncio.sleep(10)  # let the last acks arrive
+    sending_took = time.perf_counter() - (deadline - args.duration)
+    # Wait (bounded) for the desk to store what it was sent; whatever is left is lost.
+    drain_until = time.perf_counter() + args.drain
+    while time.perf_counter() < drain_until and any(v.pending for v in live):
+        await asyncio.sleep(0.2)
+    drained = time.perf_counter() - (deadline - args.duration)
     latencies = [s for v in live for s in v.latencies]
     errors["unacked"] = sum(len(v.pending) for v in live)
     results["messages_sent"] = sent
+    results["send_rate_per_s"] = round(sent / sending_took, 1)
+    results["stored_per_s"] = round(len(latencies) / drained, 1)
+    print(
+        f"  sent {sent} in {sending_took:.0f} s; stored {len(latencies)} in {drained:.0f} s "
+        f"({results['stored_per_s']}/s)"
+    )
     results["send_to_ack"] = summary("visitor message -> ack (stored)", latencies)
 
     # Agent replies over HTTP, timed until the visitor's socket has them.
@@ -280,6 +291,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20, help="visitor messages per second")
     parser.add_argument("--duration", type=float, default=30, help="seconds of messages")
     parser.add_argument("--replies", type=int, default=50)
+    parser.add_argument("--drain", type=float, default=180, help="longest wait for acks")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

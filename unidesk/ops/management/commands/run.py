@@ -12,7 +12,10 @@ from unidesk.config.env import env_int
 
 
 class Command(BaseCommand):
-    help = "Development all-in-one: the worker in a child process, the web server in this one."
+    help = (
+        "Development all-in-one: the worker and the Telegram poller in child processes, the "
+        "web server in this one."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
@@ -37,9 +40,15 @@ class Command(BaseCommand):
                 ]
             )
         )
-        worker = subprocess.Popen([sys.executable, "-m", "unidesk.cli", "worker"])
+        children = [
+            subprocess.Popen([sys.executable, "-m", "unidesk.cli", "worker"]),
+            # Idle until a bot set to long polling exists (admin -> Telegram bots).
+            subprocess.Popen([sys.executable, "-m", "unidesk.cli", "telegram-poll"]),
+        ]
         try:
             call_command("web", port=port)
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=30)
