@@ -31,7 +31,10 @@ UPDATE = {
 }  # fmt: skip
 
 
-def test_screenshots_of_the_telegram_set_up(server, desk, page, login, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_screenshots_of_the_telegram_set_up(
+    server, desk, new_page, login, screenshots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page = new_page()
     User.objects.create_superuser("root", "root@example.test", "pw", role=Role.ADMIN)
     login(page, "root")
     page.goto("/admin/telegram/telegrambot/add/")
@@ -45,6 +48,7 @@ def test_screenshots_of_the_telegram_set_up(server, desk, page, login, screensho
     assert bot.get_token() == "123456789:AAExampleTokenFromBotFather"
 
     ticket = server.call(handle_update, bot, UPDATE).ticket
+    page = new_page()  # a fresh browser context: lena's own session
     login(page, "lena")
     page.goto(f"/tickets/{ticket.pk}/")
     expect(page.locator("#timeline li.msg.customer")).to_contain_text("Не могу войти")
