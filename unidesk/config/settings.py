@@ -153,7 +153,12 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNIDESK_REDIS_URL}
         if UNIDESK_REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Presence marks (one per open workspace page and chat visitor) live here: the
+        # default of 300 entries would evict agents' "online" marks under a busy chat.
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
 }
 UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)

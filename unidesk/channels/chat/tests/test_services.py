@@ -283,3 +283,14 @@ def test_a_closed_ticket_is_not_continued(desk, widget) -> None:  # type: ignore
     session.refresh_from_db()
     assert session.ticket_id == second.ticket_id
     assert [m["text"] for m in services.history(session)] == ["hello again"]
+
+
+def test_many_visitors_never_push_an_agent_out_of_presence(desk, widget) -> None:  # type: ignore[no-untyped-def]
+    presence.mark_online(desk.alice.pk, "socket-1")
+    session, _ = new_visitor(widget)
+    for n in range(1, 1001):
+        session.pk = n  # a thousand visitors' heartbeats, as a busy site makes them
+        services.mark_visitor_here(session, here=True)
+
+    services.forget_online_cache()
+    assert services.agents_online(widget) is True
