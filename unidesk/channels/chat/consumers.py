@@ -126,6 +126,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 }
             )
             return
+        except Exception:  # the database went away, a bug: keep the socket, say so
+            log.exception("chat frame %r failed", kind)
+            await self.send_json(
+                {
+                    "type": "error",
+                    "error": "server",
+                    "detail": "Not stored yet; it will be sent again.",
+                    "id": content.get("id"),
+                }
+            )
+            return
         if result.join_ticket is not None:
             await self._join(result.join_ticket)
         if result.reply is not None:

@@ -182,3 +182,38 @@ def test_an_agent_with_the_workspace_open_makes_the_widget_online(desk, widget) 
         return before, during, after
 
     assert run(scenario) == (False, True, False)
+
+
+def test_a_failure_inside_the_desk_keeps_the_socket_and_the_resend_is_stored(
+    widget, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from unidesk.channels.chat import services
+
+    real = services.post_message
+    calls = {"n": 0}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "post_message", flaky)
+    client_id = str(uuid.uuid4())
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        socket = chat_socket(widget)
+        await socket.connect()
+        await socket.send_json_to({"type": "hello"})
+        await socket.receive_json_from(timeout=30)
+        await socket.send_json_to({"type": "message", "id": client_id, "text": "hello"})
+        failed = await socket.receive_json_from(timeout=30)
+        await socket.send_json_to({"type": "message", "id": client_id, "text": "hello"})
+        ack = await socket.receive_json_from(timeout=30)
+        await socket.disconnect()
+        return failed, ack
+
+    failed, ack = run(scenario)
+    assert (failed["error"], failed["id"]) == ("server", client_id)
+    assert ack["type"] == "ack" and ack["message"]["client_id"] == client_id
+    assert Message.objects.count() == 1

@@ -484,6 +484,8 @@
       state.visitor.email = frame.email;
       if (frame.message) receiveMessage(frame.message);
       layout();
+    } else if (frame.type === "error" && frame.error === "server") {
+      return; // a message it concerns stays pending and is sent again (flushPending)
     } else if (frame.type === "error") {
       var target = ui.leave.hidden ? ui.composerError : ui.leaveError;
       target.textContent = frame.detail || t.failed;
@@ -585,6 +587,8 @@
     if (now !== lastPage) { lastPage = now; sendFrame({ type: "page", url: location.href, title: document.title }); }
   }, 2000);
   setInterval(function () { if (socket && socket.readyState === 1) socket.send('{"type":"ping"}'); }, 30000);
+  // Anything the desk has not confirmed within a few seconds is sent again (same id).
+  setInterval(function () { if (helloDone && connected && mode === "ws") flushPending(false); }, 5000);
   setInterval(function () {
     if (!state.open || !config) return;
     request("GET", "config").then(function (c) { state.online = c.online; layout(); }).catch(function () {});
