@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -11,13 +12,18 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from unidesk.workspace.routing import websocket_urlpatterns  # noqa: E402
+from unidesk.channels.chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
+from unidesk.workspace.routing import websocket_urlpatterns as desk_sockets  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
-)
+# The chat widget runs on customers' sites: its socket checks the Origin against the
+# widget's allowed sites itself. The desk's own sockets accept only the desk's hosts.
+chat_websockets = URLRouter(chat_sockets)
+desk_websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(desk_sockets)))
+
+
+async def websockets(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    app = chat_websockets if scope["path"].startswith("/ws/chat/") else desk_websockets
+    await app(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": django_application, "websocket": websockets})

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "unidesk.intake",
     "unidesk.outbox",
     "unidesk.channels.email",
+    "unidesk.channels.chat",
+    "unidesk.channels.telegram",
     "unidesk.triage",
     "unidesk.wfm",
     "unidesk.ops",
@@ -152,14 +154,20 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNIDESK_REDIS_URL}
         if UNIDESK_REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Presence marks (one per open workspace page and chat visitor) live here: the
+        # default of 300 entries would evict agents' "online" marks under a busy chat.
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
 }
 UNIDESK_AUTO_CLOSE_DAYS = env_int("UNIDESK_AUTO_CLOSE_DAYS", 4, minimum=1)
 # Outbound replies: attempts before a delivery is marked failed (backoff 30 s doubling, max 1 h).
 UNIDESK_DELIVERY_MAX_ATTEMPTS = env_int("UNIDESK_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 UNIDESK_CONFIG_CACHE_SECONDS = env_int("UNIDESK_CONFIG_CACHE_SECONDS", 5, minimum=0)
-# Secrets stored in the database (mailbox passwords) are encrypted with this, else SECRET_KEY.
+# Key for secrets stored in the database (mailbox passwords, bot tokens); derived from
+# SECRET_KEY when empty.
 UNIDESK_ENCRYPTION_KEY = env_str("UNIDESK_ENCRYPTION_KEY", "")
 
 # --- E-mail (docs/email.md) -------------------------------------------------------------
@@ -208,6 +216,11 @@ UNIDESK_TRIAGE_TARGET_PRECISION = env_int("UNIDESK_TRIAGE_TARGET_PRECISION", 90,
 UNIDESK_TRIAGE_ENCODER = env_str("UNIDESK_TRIAGE_ENCODER", "none")
 # Model versions whose files are kept (older ones keep their evaluation only).
 UNIDESK_TRIAGE_KEEP_MODELS = env_int("UNIDESK_TRIAGE_KEEP_MODELS", 5, minimum=1)
+
+# Telegram's Bot API; point it at a local Bot API server (or a test stand-in) if needed.
+UNIDESK_TELEGRAM_API_URL = env_str("UNIDESK_TELEGRAM_API_URL", "https://api.telegram.org").rstrip(
+    "/"
+)
 
 LOGGING = {
     "version": 1,

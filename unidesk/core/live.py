@@ -65,3 +65,17 @@ def ticket_changed(ticket_id: int, *, kind: str) -> None:
 def presence_changed(ticket_id: int, viewers: list[str]) -> None:
     payload = {"event": "presence", "ticket": ticket_id, "viewers": viewers}
     _send_all([(ticket_group(ticket_id), payload)])
+
+
+def send_to_group(group: str, payload: dict[str, Any]) -> None:
+    """After the current transaction commits (at once outside one), send one notice."""
+    transaction.on_commit(lambda: _send_all([(group, payload)]))
+
+
+def visitor_changed(ticket_id: int, *, typing: bool | None = None) -> None:
+    """A chat visitor on ticket `ticket_id` started or stopped typing, or moved to another
+    page (`typing` None): agents watching the ticket show it."""
+    payload: dict[str, Any] = {"event": "visitor", "ticket": ticket_id}
+    if typing is not None:
+        payload["typing"] = typing
+    send_to_group(ticket_group(ticket_id), payload)

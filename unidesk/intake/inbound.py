@@ -42,8 +42,9 @@ class InboundMessage:
     language: str = ""
     thread_by_sender: bool = True
     flags: Mapping[str, Any] = field(default_factory=dict)
-    #: Where a new ticket goes when no routing rule matches (an e-mail mailbox's queue);
-    #: None for the desk's default queue.
+    #: The channel's own queue (an e-mail mailbox's, a chat widget's, a Telegram bot's):
+    #: where a new ticket goes when neither a rule nor the routing model places it; None for
+    #: the desk's default queue (see queues.routing.route).
     default_queue_id: int | None = None
     #: False for machine-written messages (auto-replies, floods over a rate limit): stored
     #: on the ticket they thread into without reopening it or restarting its clocks.

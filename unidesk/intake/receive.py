@@ -18,7 +18,7 @@ from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.customers.services import resolve_customer
 from unidesk.intake.inbound import InboundMessage
-from unidesk.queues.models import ChannelWeight, Queue
+from unidesk.queues.models import ChannelWeight
 from unidesk.queues.routing import RoutingInput, route
 from unidesk.sla.models import Priority
 from unidesk.tickets import services as tickets
@@ -218,12 +218,16 @@ def _open(
     # explicit rules still win over it, see queues.routing.route.
     suggestion = desk.suggest_queue(subject, text)
     decision = route(
-        RoutingInput(subject=subject, text=text, channel=inbound.channel, tier=customer.tier),
+        RoutingInput(
+            subject=subject,
+            text=text,
+            channel=inbound.channel,
+            tier=customer.tier,
+            default_queue_id=inbound.default_queue_id,
+        ),
         model_queue=suggestion.queue if suggestion and suggestion.confident else None,
     )
     queue = decision.queue
-    if decision.rule is None and inbound.default_queue_id is not None:
-        queue = Queue.objects.filter(pk=inbound.default_queue_id).first() or queue
     weights = _weights.get(
         "all", lambda: dict(ChannelWeight.objects.values_list("channel", "weight"))
     )

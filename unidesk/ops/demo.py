@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from unidesk.accounts.models import Role, Team, User
+from unidesk.channels.chat.models import ChatWidget
 from unidesk.channels.email.models import Mailbox, QueueSignature
 from unidesk.core.time import now
 from unidesk.customers.models import Customer, Identity, Tier
@@ -28,6 +29,7 @@ from unidesk.wfm.services import RosterEntry, set_planned_staff
 
 DEMO_PASSWORD = "demo"
 DEMO_MAILBOX = "support@demo.unidesk.local"
+DEMO_WIDGET_KEY = "demo-shop"
 
 # (slug, name, strategy, urgency, policy, keywords, set_priority)
 QUEUES = [
@@ -461,6 +463,20 @@ def seed_traffic(*, at: datetime | None = None) -> int:
             set_status(receipt.ticket, Status.SOLVED, by=alice, at=at - timedelta(minutes=ago - 21))
     Customer.objects.filter(identities__value="olga.petrova@example.ru").update(tier=Tier.VIP)
     return count
+
+
+def seed_chat() -> ChatWidget:
+    """The demo site's chat widget (served at /chat/demo/); idempotent."""
+    widget = ChatWidget.objects.filter(key=DEMO_WIDGET_KEY).first()
+    if widget is None:
+        widget = ChatWidget.objects.create(
+            name="Example Shop website",
+            key=DEMO_WIDGET_KEY,
+            title="",
+            colour="#7c3aed",
+            allowed_origins="https://shop.example.com",
+        )
+    return widget
 
 
 def load_bulk_tickets(

@@ -10,6 +10,12 @@ Every head is one index seek on an index led by (queue, waiting_flag) (see
 trip, so the cost grows with the agent's queues, not with the number of tickets. The claim
 is a conditional UPDATE under `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL and under
 SQLite's IMMEDIATE write lock, so two agents never get the same ticket.
+
+Live chats count against an agent's capacity (`User.capacity`, e.g. 3 at once): an agent
+holding that many unsolved chats is not given another; the next ticket is the best one of
+another channel. The common case costs nothing extra: only when the chosen head is a chat
+does the engine count the agent's chats, and only at the limit does it choose again,
+skipping chats (the seeks then filter on the channel).
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ ORDERINGS: dict[str, tuple[tuple[str, bool], ...]] = {
 }
 _OVERDUE = (("waiting_since", False),)
 _HEAD_COLUMNS = ("id", "queue_id", "priority", "channel_weight", "sla_due_at", "waiting_since")
+#: Channels whose conversations are live: each one an agent holds counts against capacity.
+LIVE_CHANNELS = ("chat",)
+#: Statuses in which an assigned live conversation still occupies the agent.
+_HOLDING = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 def workable_queues(agent: User) -> list[Queue]:
@@ -54,12 +64,17 @@ def _cutoff(queue: Queue, at: datetime) -> datetime:
     return at - timedelta(minutes=queue.hybrid_wait_cap_minutes)
 
 
-def head_queryset(queue: Queue, *, at: datetime, overdue: bool = False) -> QuerySet[Ticket]:
+def head_queryset(
+    queue: Queue, *, at: datetime, overdue: bool = False, skip_channels: tuple[str, ...] = ()
+) -> QuerySet[Ticket]:
     """Waiting tickets of `queue` in the queue's order (the head is `.first()`).
 
     For a hybrid queue, `overdue=True` gives the tickets past the wait cap, oldest first.
+    `skip_channels` leaves out tickets of those channels (an agent at chat capacity).
     """
     waiting = Ticket.objects.filter(queue=queue, waiting_flag=1)
+    if skip_channels:
+        waiting = waiting.exclude(channel__in=skip_channels)
     if overdue:
         waiting = waiting.filter(waiting_since__lte=_cutoff(queue, at))
     order = _OVERDUE if overdue else ORDERINGS[queue.strategy]
@@ -75,6 +90,7 @@ class _Head:
     channel_weight: int
     sla_due_at: Any  # a datetime, or its ISO text on SQLite: comparable within one backend
     waiting_since: Any
+    channel: str
 
     def rank(self) -> tuple[int, int, bool, Any, bool, Any]:
         due, since = self.sla_due_at, self.waiting_since
@@ -82,7 +98,9 @@ class _Head:
                 since or 0)  # fmt: skip
 
 
-def _heads(queues: list[Queue], *, at: datetime) -> list[_Head]:
+def _heads(
+    queues: list[Queue], *, at: datetime, skip_channels: tuple[str, ...] = ()
+) -> list[_Head]:
     """Every queue's head in one round trip: a UNION ALL of one index seek per queue.
 
     Written as SQL because this is the hot path: building one ORM query per queue cost
@@ -90,7 +108,7 @@ def _heads(queues: list[Queue], *, at: datetime) -> list[_Head]:
     """
     quote = connection.ops.quote_name
     table = quote(Ticket._meta.db_table)
-    columns = ", ".join(quote(c) for c in _HEAD_COLUMNS)
+    columns = ", ".join(quote(c) for c in (*_HEAD_COLUMNS, "channel"))
     parts: list[str] = []
     params: list[Any] = []
     for queue in queues:
@@ -103,6 +121,11 @@ def _heads(queues: list[Queue], *, at: datetime) -> list[_Head]:
             if stage == 0:
                 where += f" AND {quote('waiting_since')} <= %s"
                 params.append(connection.ops.adapt_datetimefield_value(_cutoff(queue, at)))
+            if skip_channels:
+                where += (
+                    f" AND {quote('channel')} NOT IN ({', '.join(['%s'] * len(skip_channels))})"
+                )
+                params.extend(skip_channels)
             order_sql = ", ".join(f"{quote(c)} {'DESC' if d else 'ASC'}" for c, d in order)
             parts.append(
                 f"SELECT * FROM (SELECT {stage} AS stage, {columns} FROM {table} "
@@ -120,20 +143,41 @@ def _heads(queues: list[Queue], *, at: datetime) -> list[_Head]:
     return list(best.values())
 
 
-def _choose(queues: list[Queue], *, at: datetime) -> _Head | None:
+def _choose(
+    queues: list[Queue], *, at: datetime, skip_channels: tuple[str, ...] = ()
+) -> _Head | None:
     for _, group in groupby(queues, key=lambda q: q.urgency):
-        heads = _heads(list(group), at=at)
+        heads = _heads(list(group), at=at, skip_channels=skip_channels)
         if heads:
             return min(heads, key=_Head.rank)
     return None
 
 
-def _locked_head(queue: Queue, *, at: datetime) -> Ticket | None:
+def count_live_conversations(agent: User) -> int:
+    """Unsolved live chats assigned to the agent (what capacity limits)."""
+    return Ticket.objects.filter(
+        assignee=agent, channel__in=LIVE_CHANNELS, status__in=_HOLDING
+    ).count()
+
+
+def _choose_within_capacity(
+    agent: User, queues: list[Queue], *, at: datetime
+) -> tuple[_Head | None, tuple[str, ...]]:
+    """The head to take, and the channels skipped because the agent is at chat capacity."""
+    head = _choose(queues, at=at)
+    if head is None or head.channel not in LIVE_CHANNELS:
+        return head, ()
+    if count_live_conversations(agent) < agent.capacity:
+        return head, ()
+    return _choose(queues, at=at, skip_channels=LIVE_CHANNELS), LIVE_CHANNELS
+
+
+def _locked_head(queue: Queue, *, at: datetime, skip_channels: tuple[str, ...]) -> Ticket | None:
     """The queue's head under a row lock (PostgreSQL skips rows other claims hold)."""
     candidates = []
     if queue.strategy == Strategy.HYBRID:
-        candidates.append(head_queryset(queue, at=at, overdue=True))
-    candidates.append(head_queryset(queue, at=at))
+        candidates.append(head_queryset(queue, at=at, overdue=True, skip_channels=skip_channels))
+    candidates.append(head_queryset(queue, at=at, skip_channels=skip_channels))
     for qs in candidates:
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
@@ -145,22 +189,23 @@ def _locked_head(queue: Queue, *, at: datetime) -> Ticket | None:
 
 def peek_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | None:
     """The ticket `next ticket` would give the agent now, without claiming it."""
-    head = _choose(workable_queues(agent), at=at or now())
+    head, _skipped = _choose_within_capacity(agent, workable_queues(agent), at=at or now())
     return None if head is None else Ticket.objects.get(pk=head.ticket_id)
 
 
 def claim_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | None:
-    """Assign the agent's next ticket to the agent and return it; None when nothing waits."""
+    """Assign the agent's next ticket to the agent and return it; None when nothing waits
+    (or only chats wait and the agent holds as many chats as their capacity allows)."""
     at = at or now()
     queues = workable_queues(agent)
     by_id = {q.pk: q for q in queues}
     for _ in range(_MAX_ATTEMPTS):
-        choice = _choose(queues, at=at)
+        choice, skipped = _choose_within_capacity(agent, queues, at=at)
         if choice is None:
             return None
         with transaction.atomic():
             # Re-read the head under a row lock: a concurrent claim skips it or we skip theirs.
-            ticket = _locked_head(by_id[choice.queue_id], at=at)
+            ticket = _locked_head(by_id[choice.queue_id], at=at, skip_channels=skipped)
             if ticket is None:
                 continue
             claimed = Ticket.objects.filter(WAITING, pk=ticket.pk).update(

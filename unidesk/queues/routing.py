@@ -16,6 +16,7 @@ class RoutingInput:
     text: str
     channel: str
     tier: str
+    default_queue_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,12 @@ def route(data: RoutingInput, *, model_queue: Queue | None = None) -> RoutingDec
     1. the first active matching rule (by position) that has a condition;
     2. ``model_queue``, the topic model's confident choice, when given;
     3. the first active rule without conditions (a catch-all);
-    4. the default queue.
+    4. the channel's own queue (``data.default_queue_id``: a mailbox's, a chat widget's, a
+       Telegram bot's);
+    5. the desk's default queue.
 
-    Without ``model_queue`` this is simply the first matching rule, else the default queue.
+    Without ``model_queue`` this is simply the first matching rule, else the channel's
+    queue, else the default queue.
     Raises Queue.DoesNotExist when nothing matches and no queue is the default.
     """
     rules = _rules.get(
@@ -83,6 +87,11 @@ def route(data: RoutingInput, *, model_queue: Queue | None = None) -> RoutingDec
             return RoutingDecision(queue=rule.queue, rule=rule, priority=rule.set_priority)
     if model_queue is not None:
         return RoutingDecision(queue=model_queue, rule=None, priority=None, by_model=True)
+    own_id = data.default_queue_id
+    if own_id is not None:
+        own = _default.get(own_id, lambda: Queue.objects.filter(pk=own_id).first())
+        if own is not None:
+            return RoutingDecision(queue=own, rule=None, priority=None)
     default = _default.get("default", lambda: Queue.objects.filter(is_default=True).first())
     if default is None:
         raise Queue.DoesNotExist("No routing rule matched and no queue is the default.")

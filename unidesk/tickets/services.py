@@ -211,6 +211,31 @@ def reply_to_ticket(
     return message
 
 
+@transaction.atomic
+def continue_on_channel(
+    ticket: Ticket, channel: str, *, channel_weight: int, note: str, at: datetime
+) -> Message:
+    """Carry the conversation on `channel` from now on (a web chat the visitor left for
+    e-mail while no agent was online): later replies go out through that channel's
+    transport. An internal note on the timeline says why; it is returned.
+    """
+    if ticket.status == Status.CLOSED:
+        raise DomainError("The ticket is closed.")
+    ticket.channel = channel
+    ticket.channel_weight = channel_weight
+    ticket.save(update_fields=["channel", "channel_weight", "updated_at"])
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.NOTE,
+        channel=channel,
+        sender_name="Unidesk",
+        text=note,
+        created_at=at,
+    )
+    record_event(ticket, EventKind.NOTE, at=at, message_id=message.pk, channel=channel)
+    return message
+
+
 # --- Changes by agents --------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The workspace's WebSocket: live notices for queues and tickets, and who is viewing what."""
+"""The workspace's WebSocket: live notices for queues and tickets, who is viewing what, who
+is online (the heartbeat chat widgets read), and who is typing a reply."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
 
 from unidesk.accounts.models import User
-from unidesk.core import live
+from unidesk.core import live, presence
 from unidesk.core.errors import DomainError
 from unidesk.tickets.selectors import access_ticket
 
@@ -24,7 +25,10 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """One socket per open workspace page.
 
     The client may send `{"watch": <ticket id>}` to follow a ticket it may see; it then gets
-    that ticket's notices and the list of other agents viewing it.
+    that ticket's notices and the list of other agents viewing it. `{"ping": 1}` every
+    `presence.HEARTBEAT` seconds keeps the agent online; `{"typing": <ticket id>, "on":
+    bool}` on the watched ticket tells the others there (and a chat visitor) a reply is
+    being written.
     """
 
     watching: int | None = None
@@ -37,14 +41,29 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.user: User = user
         await self.channel_layer.group_add(live.QUEUES_GROUP, self.channel_name)
         await self.accept()
+        await database_sync_to_async(presence.mark_online)(user.pk, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(live.QUEUES_GROUP, self.channel_name)
+        user = getattr(self, "user", None)
+        if user is None:
+            return
+        await database_sync_to_async(presence.mark_offline)(user.pk, self.channel_name)
         if self.watching is not None:
+            await self._typing(self.watching, on=False)
             await self._leave(self.watching)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        ticket_id = content.get("watch") if isinstance(content, dict) else None
+        if not isinstance(content, dict):
+            return
+        if "ping" in content:
+            await database_sync_to_async(presence.mark_online)(self.user.pk, self.channel_name)
+            return
+        if "typing" in content:
+            if content["typing"] == self.watching and self.watching is not None:
+                await self._typing(self.watching, on=bool(content.get("on")))
+            return
+        ticket_id = content.get("watch")
         if not isinstance(ticket_id, int):
             return
         if not await database_sync_to_async(self._may_see)(ticket_id):
@@ -56,6 +75,18 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_add(live.ticket_group(ticket_id), self.channel_name)
         viewers = await database_sync_to_async(self._update_presence)(ticket_id, add=True)
         await database_sync_to_async(live.presence_changed)(ticket_id, viewers)
+
+    async def _typing(self, ticket_id: int, *, on: bool) -> None:
+        await database_sync_to_async(presence.set_agent_typing)(ticket_id, typing=on)
+        payload = {
+            "event": "typing",
+            "ticket": ticket_id,
+            "agent": self.user.username,
+            "typing": on,
+        }
+        await self.channel_layer.group_send(
+            live.ticket_group(ticket_id), {"type": "desk.notice", "payload": payload}
+        )
 
     async def desk_notice(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])

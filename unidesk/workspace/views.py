@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from unidesk.accounts.models import Role, User
+from unidesk.channels.chat import selectors as chat
 from unidesk.channels.email import files
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
@@ -86,6 +87,16 @@ def queues(request: HttpRequest, user: User) -> HttpResponse:
 @agent_view
 def next_ticket(request: HttpRequest, user: User) -> HttpResponse:
     ticket = engine.claim_next_ticket(user)
+    if ticket is None and engine.count_live_conversations(user) >= user.capacity:
+        messages.info(
+            request,
+            _(
+                "You hold %(n)d chats, your limit: solve one to take the next chat. "
+                "Nothing else is waiting."
+            )
+            % {"n": user.capacity},
+        )
+        return redirect("workspace:queues")
     if ticket is None:
         messages.info(request, _("Nothing is waiting in your queues. Well done."))
         return redirect("workspace:queues")
@@ -227,10 +238,13 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
     ticket = selectors.access_ticket(user, ticket_id)
     if _is_htmx(request) and request.GET.get("part") == "timeline":
         return render(request, "workspace/_timeline.html", {"timeline": _timeline(ticket)})
+    if _is_htmx(request) and request.GET.get("part") == "visitor":
+        return render(request, "workspace/_visitor.html", {"visitor": chat.get_visitor(ticket)})
     tags = [t.name for t in ticket.tags.all()]
     context = {
         "ticket": ticket,
         "topic": getattr(ticket, "topic", None),  # joined by access_ticket; None without
+        "visitor": chat.get_visitor(ticket) if ticket.channel == "chat" else None,
         "timeline": _timeline(ticket),
         "identities": list(ticket.customer.identities.all()),
         "other_tickets": list(

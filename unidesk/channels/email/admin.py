@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from unidesk.channels.email.imap import ImapError, poll_mailbox
 from unidesk.channels.email.models import Email, Mailbox, QueueSignature
+from unidesk.core.crypto import try_decrypt
 
 
 class MailboxForm(forms.ModelForm):
@@ -81,9 +82,7 @@ class MailboxAdmin(admin.ModelAdmin):
     def stored_password(self, obj):
         if not obj.imap_password_encrypted:
             return _("none")
-        from unidesk.channels.email.crypto import decrypt
-
-        if decrypt(obj.imap_password_encrypted) is None:
+        if try_decrypt(obj.imap_password_encrypted) is None:
             return _("unreadable: stored under another key; enter it again")
         return _("stored (encrypted)")
 

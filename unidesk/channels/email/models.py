@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from unidesk.channels.email import crypto
+from unidesk.core import crypto
 
 
 class Security(models.TextChoices):
@@ -109,14 +109,16 @@ class Mailbox(models.Model):
         return bool(self.imap_host)
 
     def set_imap_password(self, password: str) -> None:
-        self.imap_password_encrypted = crypto.encrypt(password)
+        self.imap_password_encrypted = crypto.encrypt(password) if password else ""
 
     def imap_password(self) -> str | None:
         """From the named environment variable, else the encrypted field; None when
         neither gives one (unset variable, or encrypted under another key)."""
         if self.imap_password_env:
             return os.environ.get(self.imap_password_env)
-        return crypto.decrypt(self.imap_password_encrypted) or None
+        if not self.imap_password_encrypted:
+            return None
+        return crypto.try_decrypt(self.imap_password_encrypted) or None
 
 
 class QueueSignature(models.Model):

@@ -169,3 +169,92 @@ def test_concurrent_agents_never_get_the_same_ticket(desk) -> None:  # type: ign
         assert set(Ticket.objects.filter(assignee=agent).values_list("pk", flat=True)) == set(
             claimed[agent.username]
         )
+
+
+@pytest.mark.django_db
+class TestChatCapacity:
+    """Agents hold at most `capacity` live chats; next ticket then serves other channels."""
+
+    def holding(self, agent, queue, n: int, *, status: str = Status.OPEN) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            t = waiting(queue, minutes_ago=90, channel="chat", weight=3)
+            Ticket.objects.filter(pk=t.pk).update(assignee=agent, status=status)
+
+    def test_an_agent_below_capacity_gets_the_chat_first(self, desk) -> None:  # type: ignore[no-untyped-def]
+        self.holding(desk.alice, desk.payments, 2)
+        waiting(desk.payments, minutes_ago=60, channel="email", weight=1)
+        chat = waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+
+        assert claim_next_ticket(desk.alice, at=T0) == chat
+
+    def test_an_agent_at_capacity_gets_the_best_ticket_of_another_channel(self, desk) -> None:  # type: ignore[no-untyped-def]
+        self.holding(desk.alice, desk.payments, 3)
+        waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+        email = waiting(desk.payments, minutes_ago=60, channel="email", weight=1)
+        waiting(desk.payments, minutes_ago=5, channel="email", weight=1)
+
+        assert peek_next_ticket(desk.alice, at=T0) == email
+        assert claim_next_ticket(desk.alice, at=T0) == email
+
+    def test_an_agent_at_capacity_with_only_chats_waiting_gets_nothing(self, desk) -> None:  # type: ignore[no-untyped-def]
+        self.holding(desk.alice, desk.payments, 3)
+        chat = waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+
+        assert claim_next_ticket(desk.alice, at=T0) is None
+        chat.refresh_from_db()
+        assert (chat.assignee, chat.status) == (None, Status.NEW)
+        assert claim_next_ticket(desk.bob, at=T0) is None  # not skilled for payments
+        other = make_user("olga", skills=[desk.payments])
+        assert claim_next_ticket(other, at=T0) == chat  # a free colleague takes it
+
+    def test_the_limit_is_each_agents_own(self, desk) -> None:  # type: ignore[no-untyped-def]
+        desk.alice.capacity = 1
+        desk.alice.save()
+        self.holding(desk.alice, desk.payments, 1)
+        waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+
+        assert claim_next_ticket(desk.alice, at=T0) is None
+
+    def test_solved_and_on_hold_chats_and_other_channels_do_not_count(self, desk) -> None:  # type: ignore[no-untyped-def]
+        self.holding(desk.alice, desk.payments, 2, status=Status.SOLVED)
+        self.holding(desk.alice, desk.payments, 2, status=Status.ON_HOLD)
+        self.holding(desk.alice, desk.payments, 2)
+        for _ in range(3):
+            t = waiting(desk.payments, minutes_ago=90, channel="email")
+            Ticket.objects.filter(pk=t.pk).update(assignee=desk.alice, status=Status.OPEN)
+        chat = waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+
+        assert claim_next_ticket(desk.alice, at=T0) == chat
+
+    def test_pending_chats_count_they_wait_on_a_live_visitor(self, desk) -> None:  # type: ignore[no-untyped-def]
+        self.holding(desk.alice, desk.payments, 3, status=Status.PENDING)
+        waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+
+        assert claim_next_ticket(desk.alice, at=T0) is None
+
+    def test_a_hybrid_queue_skips_an_overdue_chat_at_capacity(self, desk) -> None:  # type: ignore[no-untyped-def]
+        desk.general.strategy = Strategy.HYBRID
+        desk.general.hybrid_wait_cap_minutes = 60
+        desk.general.save()
+        self.holding(desk.bob, desk.general, 3)
+        waiting(desk.general, minutes_ago=120, channel="chat", weight=3)
+        email = waiting(desk.general, minutes_ago=90, channel="email")
+        waiting(desk.general, minutes_ago=2, channel="email")
+
+        assert claim_next_ticket(desk.bob, at=T0) == email
+
+    def test_the_capacity_check_costs_queries_only_when_a_chat_is_next(  # type: ignore[no-untyped-def]
+        self, desk, django_assert_num_queries
+    ) -> None:
+        email = waiting(desk.payments, minutes_ago=5, channel="email")
+        # The agent's queues, every head in one round trip, the chosen ticket.
+        with django_assert_num_queries(3):
+            assert peek_next_ticket(desk.alice, at=T0) == email
+
+        chat = waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
+        with django_assert_num_queries(3 + 1):  # + counting the agent's chats
+            assert peek_next_ticket(desk.alice, at=T0) == chat
+
+        self.holding(desk.alice, desk.payments, 3)
+        with django_assert_num_queries(3 + 2):  # + the count, + the heads without chats
+            assert peek_next_ticket(desk.alice, at=T0) == email

@@ -259,3 +259,65 @@ def test_leads_see_which_customers_abuse_agents(desk) -> None:  # type: ignore[n
     assert f"/customers/{rude.pk}/" in rows and f"/customers/{kind.pk}/" not in rows
     assert '<td class="num">2</td>' in rows
     assert logged_in(desk.alice).get("/abuse/").status_code == 403
+
+
+def test_a_chat_ticket_shows_the_visitors_page_and_typing_slot(desk) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from unidesk.channels.chat import services as chat
+    from unidesk.channels.chat.models import ChatWidget
+
+    widget = ChatWidget.objects.create(name="Shop", key="shop")
+    session, _, _ = chat.open_session(widget, token=None)
+    chat.set_page(session, url="https://shop.example.com/cart?x=<b>", title="Cart <script>")
+    ticket = chat.post_message(session, client_id=str(uuid.uuid4()), text="help").ticket
+
+    page = logged_in(desk.alice).get(f"/tickets/{ticket.pk}/").content.decode()
+
+    assert 'id="visitor-typing"' in page
+    assert "https://shop.example.com/cart?x=&lt;b&gt;" in page
+    assert "Cart &lt;script&gt;" in page
+    part = logged_in(desk.alice).get(f"/tickets/{ticket.pk}/?part=visitor", HTTP_HX_REQUEST="true")
+    assert "left the site" in part.content.decode()
+    email_page = (
+        logged_in(desk.alice)
+        .get(f"/tickets/{customer_writes('refund please').pk}/")
+        .content.decode()
+    )
+    assert 'id="visitor-typing"' not in email_page
+
+
+def test_attachments_download_only_for_agents_who_may_see_the_ticket(desk) -> None:  # type: ignore[no-untyped-def]
+    from unidesk.intake.inbound import InboundAttachment
+
+    inbound = InboundMessage(
+        channel="email",
+        identities=(("email", "ann@example.com"),),
+        text="refund please, receipt attached",
+        attachments=(InboundAttachment("receipt.html", "text/html", b"<script>x()</script>"),),
+    )
+    ticket = receive(inbound).ticket
+    attachment = ticket.messages.get().attachments.get()
+    url = f"/tickets/{ticket.pk}/attachments/{attachment.pk}/"
+
+    response = logged_in(desk.alice).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"<script>x()</script>"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert logged_in(desk.bob).get(url).status_code == 403
+    assert logged_in(desk.alice).get(f"/tickets/{ticket.pk}/attachments/999/").status_code == 404
+    assert f'href="{url}"' in logged_in(desk.alice).get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+def test_next_ticket_says_when_the_agent_holds_as_many_chats_as_allowed(desk) -> None:  # type: ignore[no-untyped-def]
+    for i in range(4):
+        customer_writes(f"refund please {i}", who=f"c{i}@example.com", channel="chat")
+    client = logged_in(desk.alice)
+    for _ in range(3):
+        assert client.post(reverse("workspace:next")).status_code == 302
+
+    response = client.post(reverse("workspace:next"), follow=True)
+
+    assert "You hold 3 chats" in response.content.decode()
+    assert Ticket.objects.filter(assignee=desk.alice).count() == 3

@@ -35,6 +35,7 @@ class Command(BaseCommand):
             if not Mailbox.objects.exists() and User.objects.filter(username="lena").exists():
                 demo.ensure_demo_mailbox()  # a demo desk from before the e-mail channel
                 self.stdout.write(f"Added the demo mailbox {demo.DEMO_MAILBOX}.")
+        demo.seed_chat()
         if options["tickets"] > 0:
             started = time.perf_counter()
             loaded = demo.load_bulk_tickets(options["tickets"])

@@ -15,8 +15,8 @@ from unidesk.ops.demo import DEMO_MAILBOX
 
 class Command(BaseCommand):
     help = (
-        "Development all-in-one: the worker and the SMTP receiver in child processes, the web "
-        "server in this one."
+        "Development all-in-one: the worker, the SMTP receiver and the Telegram poller in child "
+        "processes, the web server in this one."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -34,6 +34,7 @@ class Command(BaseCommand):
                     f"  API docs       {base}/api/docs",
                     f"  OpenAPI        {base}/api/openapi.json",
                     f"  Admin          {base}/admin/",
+                    f"  Chat demo      {base}/chat/demo/",
                     "  Demo logins    admin/admin (admin), lena/demo (lead),",
                     "                 alice/demo, boris/demo, carmen/demo, dmitry/demo (agents)",
                     "  API token      unidesk token create alice",
@@ -54,6 +55,8 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen([sys.executable, "-m", "unidesk.cli", "worker"]),
             subprocess.Popen([sys.executable, "-m", "unidesk.cli", "smtpd"]),
+            # Idle until a bot set to long polling exists (admin -> Telegram bots).
+            subprocess.Popen([sys.executable, "-m", "unidesk.cli", "telegram-poll"]),
         ]
         try:
             call_command("web", port=port)
@@ -61,4 +64,4 @@ class Command(BaseCommand):
             for child in children:
                 child.terminate()
             for child in children:
-                child.wait(timeout=10)
+                child.wait(timeout=30)

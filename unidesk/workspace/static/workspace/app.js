@@ -7,6 +7,8 @@
   var me = body.dataset.me || "";
   var status = document.getElementById("live-status");
   var delay = 500;
+  var socket = null;
+  var HEARTBEAT_MS = 30000;
 
   function setLive(on) {
     if (!status) return;
@@ -25,7 +27,7 @@
   function connect() {
     if (!status) return; // not logged in
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/desk/");
+    socket = new WebSocket(scheme + location.host + "/ws/desk/");
     socket.onopen = function () {
       delay = 500;
       setLive(true);
@@ -38,14 +40,55 @@
         if (msg.ticket === watch) body.dispatchEvent(new CustomEvent("desk:ticket", { detail: msg }));
       } else if (msg.event === "presence" && msg.ticket === watch) {
         showPresence(msg.viewers);
+      } else if (msg.event === "visitor" && msg.ticket === watch) {
+        if ("typing" in msg) showTyping("visitor-typing", msg.typing);
+        else body.dispatchEvent(new CustomEvent("desk:visitor", { detail: msg }));
+      } else if (msg.event === "typing" && msg.ticket === watch && msg.agent !== me) {
+        var agentTyping = document.getElementById("agent-typing");
+        if (agentTyping) agentTyping.textContent = agentTyping.dataset.label.replace("{agent}", msg.agent);
+        showTyping("agent-typing", msg.typing);
       }
     };
     socket.onclose = function () {
+      socket = null;
       setLive(false);
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
     };
   }
+
+  // Typing indicators: shown while notices say so, hidden after a quiet spell.
+  var typingTimers = {};
+  function showTyping(id, on) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    el.hidden = !on;
+    clearTimeout(typingTimers[id]);
+    if (on) typingTimers[id] = setTimeout(function () { el.hidden = true; }, 8000);
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(frame));
+  }
+
+  // Tell the customer (a chat visitor) and colleagues that a reply is being written.
+  var typingSince = 0, typingQuiet = null;
+  function stopTyping() {
+    clearTimeout(typingQuiet);
+    if (typingSince) { typingSince = 0; send({ typing: watch, on: false }); }
+  }
+  document.addEventListener("input", function (e) {
+    if (!watch || e.target.id !== "reply-text") return;
+    var internal = document.getElementById("reply-internal");
+    if (internal && internal.checked) return; // a note is not a reply
+    if (Date.now() - typingSince > 2500) { typingSince = Date.now(); send({ typing: watch, on: true }); }
+    clearTimeout(typingQuiet);
+    typingQuiet = setTimeout(stopTyping, 4000);
+  });
+  document.addEventListener("submit", function (e) {
+    if (e.target.classList && e.target.classList.contains("reply")) stopTyping();
+  });
+  setInterval(function () { send({ ping: 1 }); }, HEARTBEAT_MS);
 
   function typing(target) {
     var tag = target.tagName;
