@@ -145,10 +145,11 @@ def main(dirs: list[str]) -> None:
                     row["agree"] += 1
                 else:
                     misses.append(f"  {path}: ours {short(ours)} stdlib {short(reference)}")
-    total = {key: sum(row[key] for row in stats.values()) for key in
-             ("mails", "kept", "checked", "sender", "subject", "both", "stdlib", "agree")}  # fmt: skip
-    print(f"{'corpus':<22}{'mails':>6}{'kept':>6}{'checked':>8}{'sender':>9}{'subject':>9}{'both':>9}")
-    for name, row in sorted(stats.items()) + [("ALL", total)]:
+    keys = ("mails", "kept", "checked", "sender", "subject", "both", "stdlib", "agree")
+    total = {key: sum(row[key] for row in stats.values()) for key in keys}
+    header = ("corpus", "mails", "kept", "checked", "sender", "subject", "both")
+    print("{:<22}{:>6}{:>6}{:>8}{:>9}{:>9}{:>9}".format(*header))
+    for name, row in [*sorted(stats.items()), ("ALL", total)]:
         checked = row["checked"] or 1
         print(
             f"{name:<22}{row['mails']:>6}{row['kept']:>6}{row['checked']:>8}"

@@ -176,11 +176,31 @@ def _clean_name(name: str, address: str) -> str:
     return name
 
 
-def _valid(address: str) -> bool:
-    if address.count("@") != 1:
+def _valid(address: str, *, bracketed: bool = False) -> bool:
+    """One @, something either side, no whitespace, except inside a quoted local part
+    (`"Ann Lee"@example.com`) or between angle brackets, where senders do put it and mail
+    clients show it as written."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or "@" in local.strip('"').replace("\\@", ""):
         return False
-    local, domain = address.split("@")
-    return bool(local) and bool(domain) and not any(ch.isspace() for ch in address)
+    if local.startswith('"') and local.endswith('"') and len(local) > 1:
+        local = "x"
+    if any(ch.isspace() for ch in domain):
+        return False
+    return bracketed or not any(ch.isspace() for ch in local)
+
+
+def _decoded_local_part(address: str) -> str:
+    """`=?utf-8?Q?agent?=@example.com` as mail clients show it: an encoded word standing
+    for the whole local part is decoded when what it stands for is a plain local part
+    (never an @, a space, a quote or a bracket); anything else stays as written."""
+    local, _, domain = address.rpartition("@")
+    if not _ENCODED_WORD.fullmatch(local):
+        return address
+    decoded = decode_words(local)
+    if not decoded or any(ch.isspace() or ch in '@<>"(),;:[]\\' for ch in decoded):
+        return address
+    return f"{decoded}@{domain}"
 
 
 def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
@@ -199,23 +219,16 @@ def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
     except Exception:  # the parser is robust, but never let a header lose the message
         pairs = []
     for name, address in pairs:
-        address = address.strip().strip("<>").strip()
-        if not _valid(address):
-            continue
+        address = " ".join(address.strip().strip("<>").split())
+        bracketed = re.search(r"<\s*" + re.escape(address) + r"\s*>", raw) is not None
+        if not _valid(address, bracketed=bracketed) or address not in raw:
+            continue  # getaddresses() splits a name with an unquoted comma or "<" into junk
         decoded_name = decode_words(name, hint=hint) if name else ""
-        found.append(Address(_clean_name(decoded_name, address), address))
+        found.append(Address(_clean_name(decoded_name, address), _decoded_local_part(address)))
     angle = _ANGLE.search(raw)
     if found and angle and not any(a.address == angle.group(1) for a in found):
         found = []  # "name@with.at <real@address>": the bracketed address is the mailbox
-    if found and _looks_right(found, raw):
-        return found
-    return _fallback_addresses(raw, hint=hint) or found
-
-
-def _looks_right(found: list[Address], raw: str) -> bool:
-    """getaddresses() splits a name with an unquoted comma or "<" into junk; a quick check
-    that every address it returned appears in the header as written."""
-    return all(a.address in raw for a in found)
+    return found or _fallback_addresses(raw, hint=hint)
 
 
 def _fallback_addresses(raw: str, *, hint: str) -> list[Address]:

@@ -70,6 +70,21 @@ EXPECTED = {
     "no_message_id.eml": (
         "tom@example.com", "Tom", "No id on this one", "Some mail servers", 0, set(),
     ),
+    # raw GBK header bytes while the body declares latin-1: the headers' own charset wins
+    "gbk_raw_headers_latin1_body.eml": (
+        "wang.xiaoming@example.cn", "王小明", "订单 3021 的发票还没有收到", "Hello, the invoice",
+        0, set(),
+    ),
+    # raw Shift_JIS subject in a mail that declares 7-bit iso-2022-jp
+    "sjis_raw_subject_iso2022jp.eml": (
+        "yamada@example.jp", "山田 花子", "ログインできません", "パスワードを変更してから",
+        0, set(),
+    ),
+    # spam with a broken From line first: the first From that names a mailbox counts
+    "two_from_headers.eml": (
+        "li.si@example.net", "李四", "Two From lines", "The first From line has no address",
+        0, set(),
+    ),
 }  # fmt: skip
 KNOWN_FLAGS = {"auto_reply", "bounce", "unparseable", "has_quote"}
 
@@ -201,6 +216,20 @@ def test_a_mail_with_no_content_at_all_keeps_its_original() -> None:
         ("Анна <anna@example.ru>".encode("koi8-r"), ("Анна", "anna@example.ru")),
         (b"Ann Lee ann@example.com", ("Ann Lee", "ann@example.com")),
         (b"undisclosed-recipients:;", None),
+        # a quoted local part, and a stray ">" after it
+        (b'"Ann Lee"@example.com>', ("", '"Ann Lee"@example.com')),
+        # spaces in a bracketed local part are shown as written
+        (b'"Promo" <best deals today@example.com>', ("Promo", "best deals today@example.com")),
+        # an encoded word standing for a plain local part is decoded ...
+        (b"=?utf-8?Q?ann?=@example.com", ("", "ann@example.com")),
+        # ... one that would smuggle in an @ or a malformed one is left as written
+        (
+            b"=?utf-8?Q?boss=40bank.example?=@evil.example",
+            ("", "=?utf-8?Q?boss=40bank.example?=@evil.example"),
+        ),
+        (b"=?utf-8?Q?ann?Q?lee?=@example.com", ("", "=?utf-8?Q?ann?Q?lee?=@example.com")),
+        # a trailing dot in the domain is kept: it is what the sender wrote
+        (b'"Ann" <ann@example.com.>', ("Ann", "ann@example.com.")),
     ],
 )
 def test_addresses_are_read_like_a_mail_client(header: bytes, expected: object) -> None:
@@ -231,6 +260,35 @@ def test_charsets_are_guessed_when_undeclared_or_wrong() -> None:
     assert decode_text(text.encode("koi8-r")) == text
     assert decode_text(text.encode("utf-8"), "us-ascii") == text
     assert decode_text(text.encode("utf-8"), "x-unknown") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "charset", "hint"),
+    [
+        ("Grüße aus München", "cp1252", ""),
+        ("Zażółć gęślą jaźń", "cp1250", ""),
+        ("Счёт на оплату", "koi8-r", "windows-1251"),
+        ("Да", "cp1251", ""),
+        ("转发：整体提升企业服务水平", "gbk", "iso-8859-1"),
+        ("张三", "gbk", "gb2312"),
+        ("中文測試郵件", "big5", ""),
+        ("안녕하세요 고객님", "euc-kr", ""),
+        ("ツール", "shift_jis", "iso-2022-jp"),
+        ("お問い合わせ", "shift_jis", ""),
+    ],
+)
+def test_raw_8bit_text_is_read_in_the_charset_it_reads_best_in(
+    text: str, charset: str, hint: str
+) -> None:
+    assert decode_text(text.encode(charset), hint=hint) == text
+
+
+def test_a_mail_whose_html_shows_nothing_is_kept_raw_and_flagged() -> None:
+    parsed = parse_email(sample("html_without_visible_text.eml"))
+
+    assert parsed.unparseable == "no text, HTML or attachment"
+    assert parsed.inbound.sender_address == "robot@example.org"
+    assert [a.filename for a in parsed.inbound.attachments] == ["original.eml"]
 
 
 def test_html_becomes_readable_text() -> None:
