@@ -12,6 +12,7 @@ characters where even that fails.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from charset_normalizer import from_bytes
@@ -77,6 +78,39 @@ def _strict(data: bytes, charset: str) -> str | None:
     try:
         return data.decode(charset)
     except (UnicodeDecodeError, LookupError):
+        if charset.startswith("iso2022_jp"):
+            return _iso2022jp_windows(data)
+        return None
+
+
+_ISO2022JP_ESCAPE = re.compile(rb"\x1b(\$[@B]|\([BJI])")
+
+
+def _iso2022jp_windows(data: bytes) -> str | None:
+    """ISO-2022-JP as Windows and mail clients read it (CP50220): JIS X 0208 plus the NEC
+    and IBM extensions Python's codec lacks (№, ①, Ⅰ, ㈱ ...), via Shift_JIS."""
+    out = bytearray()
+    mode = b"(B"
+    for i, chunk in enumerate(_ISO2022JP_ESCAPE.split(data)):
+        if i % 2:
+            mode = chunk
+            continue
+        if mode in (b"$@", b"$B"):
+            if len(chunk) % 2:
+                return None
+            for j in range(0, len(chunk), 2):
+                j1, j2 = chunk[j], chunk[j + 1]
+                if not (0x21 <= j1 <= 0x7E and 0x21 <= j2 <= 0x7E):
+                    return None
+                out.append(((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0))
+                out.append(j2 + (0x1F if j2 <= 0x5F else 0x20) if j1 % 2 else j2 + 0x7E)
+        elif mode == b"(I":
+            out.extend(b + 0x80 for b in chunk if 0x21 <= b <= 0x5F)
+        else:
+            out.extend(chunk)
+    try:
+        return bytes(out).decode("cp932")
+    except UnicodeDecodeError:
         return None
 
 

@@ -45,7 +45,8 @@ def _lines(block: bytes) -> list[bytes]:
 def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     """(headers, repaired header block, body) of a raw message.
 
-    Repairs: a leading mbox "From " line and blank lines are dropped; "Name : value"
+    Repairs: a leading mbox "From " line and blank lines are dropped; an indented first
+    header line is unindented; "Name : value"
     becomes "Name: value"; a stray line between two headers continues the previous one;
     lines after the last header that are not continuations start the body (a missing
     blank line). The repaired block ends with a blank line, ready to prepend to the body.
@@ -59,6 +60,8 @@ def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     else:
         head, body = data, b""
     lines = _lines(head)
+    if lines and lines[0][:1] in (b" ", b"\t") and _HEADER_LINE.match(lines[0].lstrip()):
+        lines[0] = lines[0].lstrip()  # " From: ...": an indented first header
     last_header = max((i for i, line in enumerate(lines) if _HEADER_LINE.match(line)), default=-1)
     fields: list[list[bytes]] = []
     spill: list[bytes] = []

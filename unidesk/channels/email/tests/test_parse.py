@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from email.headerregistry import Address
 
 import pytest
@@ -252,6 +253,22 @@ def test_a_broken_header_block_is_repaired_for_the_mime_parser() -> None:
     assert headers.get("subject") == b"hi"
     assert headers.get("from") == b"a@b.example stray line"
     assert body.startswith(b"Body starts without a blank line")
+
+
+def test_an_indented_first_header_line_is_still_a_header() -> None:
+    headers, _block, body = split_message(
+        b" From: Ann Lee <ann@example.com>\nSubject: hi\n\nBody\n"
+    )
+    assert headers.get("from") == b"Ann Lee <ann@example.com>"
+    assert body == b"Body\n"
+
+
+def test_iso_2022_jp_is_read_with_the_windows_extensions() -> None:
+    # NEC row 13 (No., circled digits) is missing from Python's codec; mail clients
+    # read it as Windows does (CP50220)
+    encoded = b'\x1b$B-b\x1b(B1 \x1b$B-!-"\x1b(B \x1b$B;3ED\x1b(B'
+    word = "=?iso-2022-jp?B?" + base64.b64encode(encoded).decode() + "?="
+    assert decode_words(word) == "№1 ①② 山田"
 
 
 def test_charsets_are_guessed_when_undeclared_or_wrong() -> None:
