@@ -20,7 +20,8 @@ from email.utils import getaddresses
 from unidesk.channels.email.charsets import decode_text, normalise_charset
 
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*)$", re.DOTALL)
-_BLANK = re.compile(rb"\r?\n[ \t]*\r?\n")
+# A line break followed by a line of nothing but blanks (looked at, not consumed).
+_BLANK = re.compile(rb"\r?\n(?=([ \t]*)(\r?\n))")
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,13 @@ def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     data = raw.lstrip(b"\r\n")
     if data.startswith(b"From ") and not _HEADER_LINE.match(data.split(b"\n", 1)[0]):
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
-    match = _BLANK.search(data)
-    if match:
-        head, body = data[: match.start()], data[match.end() :]
-    else:
-        head, body = data, b""
+    head, body = data, b""
+    for match in _BLANK.finditer(data):
+        end = match.end() + len(match.group(1)) + len(match.group(2))
+        if match.group(1) and _continues(data[end : data.find(b"\n", end) + 1 or None]):
+            continue  # a line of blanks inside a folded header, headers go on after it
+        head, body = data[: match.start()], data[end:]
+        break
     lines = _lines(head)
     if lines and lines[0][:1] in (b" ", b"\t") and _HEADER_LINE.match(lines[0].lstrip()):
         lines[0] = lines[0].lstrip()  # " From: ...": an indented first header
@@ -84,6 +87,14 @@ def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     )
     block = b"".join(name + b":" + value + b"\n" for name, value in fields) + b"\n"
     return RawHeaders(items), block, body
+
+
+def _continues(line: bytes) -> bool:
+    """Whether `line`, after a line of nothing but blanks, still belongs to the header
+    block: a folded continuation or another header (mail clients read a blank-looking
+    line as the end of the headers only when it is really empty)."""
+    line = line.rstrip(b"\r\n")
+    return (line[:1] in (b" ", b"\t") and bool(line.strip())) or bool(_HEADER_LINE.match(line))
 
 
 def _unfold(value: bytes) -> bytes:

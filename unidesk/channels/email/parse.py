@@ -109,7 +109,7 @@ def parse_email(raw: bytes, *, envelope_from: str = "") -> ParsedEmail:
 def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     headers, block, body = split_message(raw)
     message = BytesParser(policy=policy.default).parsebytes(block + body)
-    hint = _message_charset(message)
+    hint = _message_charset(message, headers)
 
     subject = clean_text(header_text(headers.get("subject"), hint=hint))
     senders = _senders(headers, hint=hint)
@@ -269,15 +269,27 @@ def _date(value: bytes | None) -> datetime | None:
     return at
 
 
-def _message_charset(message: Message) -> str:
-    """A charset the message declares somewhere: the hint for its raw 8-bit headers."""
+_WORD_CHARSET = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?[bBqQ]\?")
+
+
+def _message_charset(message: Message, headers: RawHeaders) -> str:
+    """A charset the message declares somewhere: the hint for its raw 8-bit headers.
+
+    A part's Content-Type first (what mail clients use), else the charset of an encoded
+    word in another header (a sender that encodes its name in windows-1252 writes its raw
+    subject in windows-1252 too)."""
     try:
         for part in message.walk():
             charset = normalise_charset(part.get_param("charset", header="content-type"))  # type: ignore[arg-type]
             if charset and charset not in ("ascii", "utf-8"):
                 return charset
     except Exception:
-        return ""
+        pass
+    for _name, value in headers.items:
+        for match in _WORD_CHARSET.finditer(value):
+            charset = normalise_charset(match.group(1).decode("ascii", "replace"))
+            if charset and charset not in ("ascii", "utf-8"):
+                return charset
     return ""
 
 

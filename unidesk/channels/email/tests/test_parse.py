@@ -86,6 +86,17 @@ EXPECTED = {
         "li.si@example.net", "李四", "Two From lines", "The first From line has no address",
         0, set(),
     ),
+    # raw windows-1252 subject, no Content-Type: the charset of the encoded From name
+    # tells which code page it is (cp1250 would read "Verăo")
+    "pt_cp1252_raw_subject_encoded_from.eml": (
+        "joao.conceicao@example.pt", "João Conceição",
+        "Promoção de Verão: não recebi o cupão", "Bom dia, o cupao", 0, set(),
+    ),
+    # a line of blanks inside a folded To: the headers go on after it
+    "blank_line_in_folded_header.eml": (
+        "nora.berg@example.no", "Nora Berg", "Invoice 5521 charged twice",
+        "Hello, my card was charged twice", 0, set(),
+    ),
 }  # fmt: skip
 KNOWN_FLAGS = {"auto_reply", "bounce", "unparseable", "has_quote"}
 
@@ -253,6 +264,18 @@ def test_a_broken_header_block_is_repaired_for_the_mime_parser() -> None:
     assert headers.get("subject") == b"hi"
     assert headers.get("from") == b"a@b.example stray line"
     assert body.startswith(b"Body starts without a blank line")
+
+
+def test_a_line_of_blanks_ends_the_headers_only_when_no_header_follows() -> None:
+    headers, _block, body = split_message(
+        b"To: a@b.example,\n \n\tc@d.example\nSubject: hi\n\nBody\n"
+    )
+    assert headers.get("subject") == b"hi"
+    assert body == b"Body\n"
+    headers, _block, body = split_message(b"Subject: hi\n \nDear team,\nNote: see below\n")
+    assert headers.get("subject") == b"hi"
+    assert headers.get("note") is None
+    assert body == b"Dear team,\nNote: see below\n"
 
 
 def test_an_indented_first_header_line_is_still_a_header() -> None:
