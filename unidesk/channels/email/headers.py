@@ -115,7 +115,13 @@ def _decode_word(charset: str, encoding: str, payload: str) -> bytes:
             return base64.b64decode(cleaned)
         except (binascii.Error, ValueError):
             return payload.encode("ascii", "replace")
-    return quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+    # raw 8-bit text inside a Q word (the header's bytes were decoded before the words):
+    # back to the bytes the word's own charset gives it
+    try:
+        data = payload.replace("_", " ").encode(charset or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        data = payload.replace("_", " ").encode("utf-8", "replace")
+    return quopri.decodestring(data, header=True)
 
 
 def decode_words(text: str, *, hint: str = "") -> str:
@@ -238,23 +244,29 @@ def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
         if not _valid(address, bracketed=bracketed) or address not in raw:
             continue  # getaddresses() splits a name with an unquoted comma or "<" into junk
         decoded_name = decode_words(name, hint=hint) if name else ""
-        found.append(Address(_clean_name(decoded_name, address), _decoded_local_part(address)))
+        address = _decoded_local_part(_strip_mailto(address))
+        found.append(Address(_clean_name(decoded_name, address), address))
     angle = _ANGLE.search(raw)
-    if found and angle and not any(a.address == angle.group(1) for a in found):
+    if found and angle and not any(a.address == _strip_mailto(angle.group(1)) for a in found):
         found = []  # "name@with.at <real@address>": the bracketed address is the mailbox
     return found or _fallback_addresses(raw, hint=hint)
+
+
+def _strip_mailto(address: str) -> str:
+    """`<mailto:ann@example.com>`, as some web forms write it: the address is ann@..."""
+    return address[7:] if address[:7].lower() == "mailto:" and "@" in address else address
 
 
 def _fallback_addresses(raw: str, *, hint: str) -> list[Address]:
     angle = _ANGLE.search(raw)
     if angle:
-        address = angle.group(1)
+        address = _strip_mailto(angle.group(1))
         name = decode_words(raw[: angle.start()], hint=hint)
         return [Address(_clean_name(name, address), address)]
     spec = _ADDR_SPEC.search(raw)
     if spec:
         address = spec.group(0)
-        rest = (raw[: spec.start()] + " " + raw[spec.end() :]).strip()
+        rest = (raw[: spec.start()] + " " + raw[spec.end() :]).replace("<>", " ").strip()
         name = decode_words(rest, hint=hint)
         return [Address(_clean_name(name, address), address)]
     return []

@@ -97,6 +97,11 @@ EXPECTED = {
         "nora.berg@example.no", "Nora Berg", "Invoice 5521 charged twice",
         "Hello, my card was charged twice", 0, set(),
     ),
+    # raw latin-1 letters inside an encoded word, a web form's mailto: sender
+    "raw_8bit_inside_encoded_word.eml": (
+        "kontakt@example.at", "", "Grüße aus Wien – Rechnung fehlt",
+        "Sehr geehrte Damen und Herren", 0, set(),
+    ),
 }  # fmt: skip
 KNOWN_FLAGS = {"auto_reply", "bounce", "unparseable", "has_quote"}
 
@@ -242,6 +247,10 @@ def test_a_mail_with_no_content_at_all_keeps_its_original() -> None:
         (b"=?utf-8?Q?ann?Q?lee?=@example.com", ("", "=?utf-8?Q?ann?Q?lee?=@example.com")),
         # a trailing dot in the domain is kept: it is what the sender wrote
         (b'"Ann" <ann@example.com.>', ("Ann", "ann@example.com.")),
+        # web forms: a mailto: link for an address, an address for a name and an empty <>
+        (b"<mailto:ann@example.com>", ("", "ann@example.com")),
+        (b"ann@example.com <mailto:ann@example.com>", ("", "ann@example.com")),
+        (b'"ann@example.com" <>', ("", "ann@example.com")),
     ],
 )
 def test_addresses_are_read_like_a_mail_client(header: bytes, expected: object) -> None:
@@ -251,6 +260,8 @@ def test_addresses_are_read_like_a_mail_client(header: bytes, expected: object) 
 
 def test_adjacent_encoded_words_join_without_the_space_between() -> None:
     assert decode_words("=?utf-8?q?Hello?= =?utf-8?q?_world?=") == "Hello world"
+    # raw 8-bit letters inside a Q word (already decoded with the header) come out whole
+    assert decode_words("=?iso-8859-1?Q?Gr\u00fc\u00dfe_aus?= Wien") == "Grüße aus Wien"
     assert decode_words("=?utf-8?q?a?= b =?utf-8?q?c?=") == "a b c"
     # one character split across two words
     assert decode_words("=?utf-8?B?0J8=?= =?utf-8?B?0YA=?=") == "Пр"
