@@ -117,8 +117,11 @@ def _iso2022jp_windows(data: bytes) -> str | None:
 # Candidates tried for 8-bit text that declares no usable charset (or a wrong one), in
 # order of preference on a tie: the common single-byte code pages, then the CJK ones.
 _CANDIDATES = (
-    "cp1252", "cp1251", "koi8-r", "cp1250", "gb18030", "big5", "cp932", "euc-jp", "cp949",
+    "cp1252", "cp1251", "koi8-u", "cp1250", "iso-8859-2", "cp866", "cp1253", "cp1254",
+    "gb18030", "big5", "cp932", "euc-jp", "cp949",
 )  # fmt: skip
+# koi8-u is koi8-r plus the Ukrainian letters where koi8-r has box drawing; cp866 is the
+# DOS Cyrillic of old mail.
 # A 7-bit charset on 8-bit bytes means its 8-bit sibling (iso-2022-jp mail with raw
 # Shift_JIS headers is common).
 _FAMILY = {
@@ -146,6 +149,22 @@ _SCRIPTS = (
     ("cjk", 0xF900, 0xFAFF),
     ("cjk", 0xFF00, 0xFFEF),  # full- and half-width forms
 )
+# Cyrillic letters of Serbian, Macedonian and Belarusian: in cp1251 they sit where cp1252
+# has its punctuation and accents, so they are mostly a sign of a wrong reading.
+_RARE_LETTERS = set("ЂЃЉЊЌЋЏђѓљњќћџЎўЈјЅѕΰΐΆΈΉΊΌΎΏ")  # and Greek ones, likewise
+# The accented letters of the languages written in Latin script: the letters of a text
+# read in the right code page come from one of them ("reçu ... très"), a wrong code page
+# mixes them ("reçu ... trčs", "jeątě").
+_LATIN_ALPHABETS = tuple(
+    set(letters)
+    for letters in (
+        "äöüß", "àâæçéèêëîïôœùûüÿ", "áéíñóúü", "ãõáâàçéêíóôú", "àèéìíîòóù", "åäöæøé",
+        "ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű", "ăâîșțşţ",
+        "čćđšž", "çğıöşü", "āčēģīķļņšūž", "ąčęėįšųūž", "ðþæöáéíóúý",
+    )
+)  # fmt: skip
+# Symbols written next to a number: "100 €", "5 °C", "№ 12", "§ 3".
+_NUMBER_SYMBOLS = set("€£¥°§№%")
 # Non-letters that real text in a single-byte code page does contain.
 _COMMON_SYMBOLS = set("°«»–—‘’“”„…•€£§©®±²³µ¶·×÷¿¡¢¥ªº¼½¾№")
 
@@ -186,11 +205,17 @@ def _cjk_weight(ch: str, charset: str) -> float:
         return 1.0 if 0xA4 <= lead <= 0xC6 else 0.6 if 0xC9 <= lead <= 0xF9 else 0.2
     if charset in ("cp932", "euc_jp"):
         if 0x3040 <= code <= 0x30FF:
-            return 1.0
+            return 1.2  # kana: only Japanese is written with it
         return 1.0 if 0x88 <= lead <= 0x98 else 0.6 if 0x99 <= lead <= 0xEA else 0.2
     if 0xAC00 <= code <= 0xD7AF:
         return 1.0 if 0xB0 <= lead <= 0xC8 else 0.3
     return 0.4
+
+
+def _near_digit(text: str, i: int) -> bool:
+    """A digit right before or after position i, or one space away."""
+    around = text[max(0, i - 2) : i] + text[i + 1 : i + 3]
+    return any(ch.isdigit() for ch in around)
 
 
 def plausibility(text: str, charset: str = "") -> float:
@@ -203,6 +228,7 @@ def plausibility(text: str, charset: str = "") -> float:
     score = 0.0
     high = 0
     scripts: set[str] = set()
+    accented: list[str] = []
     multi_byte = codecs.lookup(charset).name in _MULTI_BYTE if charset else False
     for i, ch in enumerate(text):
         if ch.isascii():
@@ -227,6 +253,7 @@ def plausibility(text: str, charset: str = "") -> float:
         elif category.startswith("L"):
             scripts.add(script)
             if script == "latin":
+                accented.append(ch.lower())
                 if glued:
                     score += 1
                 elif not prev.isalpha() and not nxt.isalpha():
@@ -236,19 +263,30 @@ def plausibility(text: str, charset: str = "") -> float:
             elif glued:
                 score -= 1.5  # a Cyrillic or Greek letter inside a Latin word
             else:
-                score += 0.8 if (ch.isupper() and prev.isalpha()) else 1
+                # capitals inside a word are rarer than small letters (a koi8-r text read
+                # as cp1251 comes out in capitals); a capital standing alone ("Ђ 100") is
+                # rarely a word
+                alone = not prev.isalpha() and not nxt.isalpha()
+                weight = 0.8 if (ch.isupper() and (alone or prev.isalpha())) else 1
+                score += weight * (0.3 if ch in _RARE_LETTERS else 1) * (0.5 if alone else 1)
             if ch.isupper() and prev.isalpha() and prev.islower():
                 score -= 1.5  # "пРИВЕТ", "ÕûÌå": a case flip inside a word
             elif ch.islower() and prev.isupper() and i > 1 and text[i - 2].isupper():
                 score -= 1  # "ХЕИэ": capitals, then small letters within a word
         elif category.startswith(("N", "Z", "M")):
             continue
+        elif ch in _NUMBER_SYMBOLS and (_near_digit(text, i)):
+            score += 0.5
         elif ch in _COMMON_SYMBOLS:
             score -= 0.25
         else:
             score -= 1.5
     if not high:
         return 0.0
+    if accented:  # accented letters no single language has together
+        score -= len(accented) - max(
+            sum(ch in alphabet for ch in accented) for alphabet in _LATIN_ALPHABETS
+        )
     return score / high - 1.5 * max(0, len(scripts) - 1)
 
 
@@ -288,7 +326,9 @@ def guess_charset(data: bytes, *, hint: str = "") -> str:
         if charset in preferred:
             score += 0.2
         if detected and name == codecs.lookup(detected).name:
-            score += 0.1  # charset-normalizer's pick breaks ties (gb18030 or cp949?)
+            # charset-normalizer's pick breaks ties (gb18030 or cp949?); among the Latin
+            # code pages it often picks a sibling, so there it only tips a dead heat
+            score += 0.1 if name in _MULTI_BYTE else 0.05
         if name in _MULTI_BYTE and charset not in preferred:
             score -= 0.2  # any bytes read as some CJK: it has to be clearly better
         if score > best_score + 1e-9:

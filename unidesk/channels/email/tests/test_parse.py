@@ -97,6 +97,11 @@ EXPECTED = {
         "nora.berg@example.no", "Nora Berg", "Invoice 5521 charged twice",
         "Hello, my card was charged twice", 0, set(),
     ),
+    # raw iso-8859-2 headers, nothing declared: the accented letters of one language
+    "cs_iso8859_2_raw_headers.eml": (
+        "jiri.dvorak@example.cz", "Jiří Dvořák", "Objednávka č. 118 ještě nedorazila",
+        "Dobrý den, objednávka č. 118 ještě", 0, set(),
+    ),
     # raw latin-1 letters inside an encoded word, a web form's mailto: sender
     "raw_8bit_inside_encoded_word.eml": (
         "kontakt@example.at", "", "Grüße aus Wien – Rechnung fehlt",
@@ -326,6 +331,15 @@ def test_charsets_are_guessed_when_undeclared_or_wrong() -> None:
         ("안녕하세요 고객님", "euc-kr", ""),
         ("ツール", "shift_jis", "iso-2022-jp"),
         ("お問い合わせ", "shift_jis", ""),
+        ("ありがとうございます", "euc-jp", ""),
+        ("Вопрос по заказу", "cp866", ""),
+        ("Україна", "koi8-u", ""),
+        ("Καλημέρα σας", "iso-8859-7", ""),
+        ("Türkçe öğrenmek çok güzel", "cp1254", ""),
+        ("Příliš žluťoučký kůň úpěl ďábelské ódy", "iso-8859-2", ""),
+        ("Je n'ai pas reçu ma commande, très cordialement", "cp1252", ""),
+        ("Prix: 100 €", "cp1252", ""),
+        ("Заказ №5", "cp1251", ""),
     ],
 )
 def test_raw_8bit_text_is_read_in_the_charset_it_reads_best_in(
