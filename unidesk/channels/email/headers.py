@@ -38,6 +38,11 @@ class RawHeaders:
         values = self.get_all(name)
         return values[0] if values else None
 
+    def first(self, name: str) -> bytes | None:
+        """The first non-empty value of a header that should appear once (Subject)."""
+        values = self.get_all(name)
+        return next((value for value in values if value.strip()), values[0] if values else None)
+
 
 def _lines(block: bytes) -> list[bytes]:
     return block.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
@@ -46,13 +51,14 @@ def _lines(block: bytes) -> list[bytes]:
 def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     """(headers, repaired header block, body) of a raw message.
 
-    Repairs: a leading mbox "From " line and blank lines are dropped; an indented first
-    header line is unindented; "Name : value"
-    becomes "Name: value"; a stray line between two headers continues the previous one;
-    lines after the last header that are not continuations start the body (a missing
-    blank line). The repaired block ends with a blank line, ready to prepend to the body.
+    Repairs: a byte order mark, a leading mbox "From " line and blank lines are dropped;
+    an indented first header line is unindented; "Name : value" becomes "Name: value";
+    a stray line between two headers continues the previous one; lines after the last
+    header that are not continuations start the body (a missing blank line); a line of
+    blanks ends the block only when no header follows it. The repaired block ends with
+    a blank line, ready to prepend to the body.
     """
-    data = raw.lstrip(b"\r\n")
+    data = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")  # a UTF-8 byte order mark
     if data.startswith(b"From ") and not _HEADER_LINE.match(data.split(b"\n", 1)[0]):
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
     head, body = data, b""

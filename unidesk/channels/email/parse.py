@@ -111,7 +111,7 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(block + body)
     hint = _message_charset(message, headers)
 
-    subject = clean_text(header_text(headers.get("subject"), hint=hint))
+    subject = clean_text(header_text(headers.first("subject"), hint=hint))
     senders = _senders(headers, hint=hint)
     if not senders and "@" in envelope_from:
         senders = [Address("", envelope_from.strip("<>"))]
@@ -219,7 +219,7 @@ def _unparseable(raw: bytes, *, reason: str, envelope_from: str) -> ParsedEmail:
         headers, _block, _body = split_message(head)
         found = _senders(headers)
         sender = found[0] if found else None
-        subject = header_text(headers.get("subject"))
+        subject = header_text(headers.first("subject"))
         ids = message_ids(headers.get("message-id"))
         message_id = ids[0] if ids else None
     except Exception:

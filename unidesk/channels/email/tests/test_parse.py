@@ -102,6 +102,11 @@ EXPECTED = {
         "jiri.dvorak@example.cz", "Jiří Dvořák", "Objednávka č. 118 ještě nedorazila",
         "Dobrý den, objednávka č. 118 ještě", 0, set(),
     ),
+    # a UTF-8 byte order mark before the headers, an empty Subject before the real one
+    "bom_before_headers.eml": (
+        "mei.tanaka@example.jp", "Mei Tanaka", "Export from the web form",
+        "This mail was saved by a web form", 0, set(),
+    ),
     # raw latin-1 letters inside an encoded word, a web form's mailto: sender
     "raw_8bit_inside_encoded_word.eml": (
         "kontakt@example.at", "", "Grüße aus Wien – Rechnung fehlt",
