@@ -240,6 +240,7 @@ def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
     raw = decode_text(value, None, hint=hint)
     raw = " ".join(raw.split())
     found: list[Address] = []
+    name_like = ""
     try:
         pairs = getaddresses([raw])
     except Exception:  # the parser is robust, but never let a header lose the message
@@ -249,7 +250,11 @@ def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
         bracketed = re.search(r"<\s*" + re.escape(address) + r"\s*>", raw) is not None
         if not _valid(address, bracketed=bracketed) or address not in raw:
             continue  # getaddresses() splits a name with an unquoted comma or "<" into junk
-        decoded_name = decode_words(name, hint=hint) if name else ""
+        if not bracketed and re.search(re.escape(address) + r"\s*<[^<>]*@", raw):
+            name_like = address  # "ann@exam <ann@example.com>": a name written like an address
+            continue
+        decoded_name = decode_words(name, hint=hint) if name else name_like
+        name_like = ""
         address = _decoded_local_part(_strip_mailto(address))
         found.append(Address(_clean_name(decoded_name, address), address))
     angle = _ANGLE.search(raw)

@@ -107,6 +107,11 @@ EXPECTED = {
         "mei.tanaka@example.jp", "Mei Tanaka", "Export from the web form",
         "This mail was saved by a web form", 0, set(),
     ),
+    # Outlook cut the name, which is an address, short: the bracketed one is the mailbox
+    "name_written_like_address.eml": (
+        "marco.rossi@example.it", "marco.rossi@examp", "R: R: Preventivo 2026",
+        "Buongiorno, confermo il preventivo.", 0, set(),
+    ),
     # raw latin-1 letters inside an encoded word, a web form's mailto: sender
     "raw_8bit_inside_encoded_word.eml": (
         "kontakt@example.at", "", "Grüße aus Wien – Rechnung fehlt",
@@ -261,6 +266,8 @@ def test_a_mail_with_no_content_at_all_keeps_its_original() -> None:
         (b"<mailto:ann@example.com>", ("", "ann@example.com")),
         (b"ann@example.com <mailto:ann@example.com>", ("", "ann@example.com")),
         (b'"ann@example.com" <>', ("", "ann@example.com")),
+        # a name written like an address, unquoted, before the real one
+        (b"ann.lee@exa <ann.lee@example.com>", ("ann.lee@exa", "ann.lee@example.com")),
     ],
 )
 def test_addresses_are_read_like_a_mail_client(header: bytes, expected: object) -> None:
