@@ -6,6 +6,9 @@ Usage:
 For each .eml / .box / .txt / .msg file: is it kept (a sender identity, and text, HTML or
 attachments, or flagged unparseable with the original attached)? Sender address and
 subject are compared with, in order of preference:
+  0. the corpus directory's `expectations.json`: {file name: {"from": address or "",
+     "subject": text, "source": "yml" | "reading", "note": ...}}, what a careful mail
+     client shows (address compared case-insensitively, whitespace runs as one space),
   1. an expectation file next to the mail (zammad's `<name>.yml`: `from:` / `subject:`
      lines; or `<name>.json` with "from"/"subject"),
   2. the expectations table of unidesk/channels/email/tests/test_corpus.py (chatwoot),
