@@ -6,6 +6,9 @@ Usage:
 For each .eml / .box / .txt / .msg file: is it kept (a sender identity, and text, HTML or
 attachments, or flagged unparseable with the original attached)? Sender address and
 subject are compared with, in order of preference:
+  0. the corpus directory's `expectations.json`: {file name: {"from": address or "",
+     "subject": text, "source": "yml" | "reading", "note": ...}}, what a careful mail
+     client shows (address compared case-insensitively, whitespace runs as one space),
   1. an expectation file next to the mail (zammad's `<name>.yml`: `from:` / `subject:`
      lines; or `<name>.json` with "from"/"subject"),
   2. the expectations table of unidesk/channels/email/tests/test_corpus.py (chatwoot),
@@ -44,7 +47,21 @@ def norm(text: str) -> str:
     return " ".join((text or "").split()).casefold()
 
 
+_TABLES: dict[Path, dict[str, dict[str, str]]] = {}
+
+
+def table(directory: Path) -> dict[str, dict[str, str]]:
+    """`expectations.json` of a corpus directory: {file name: {"from", "subject", ...}}."""
+    if directory not in _TABLES:
+        path = directory / "expectations.json"
+        _TABLES[directory] = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    return _TABLES[directory]
+
+
 def expectation(path: Path) -> tuple[str, str] | None:
+    entry = table(path.parent).get(path.name)
+    if entry is not None:
+        return entry["from"], entry["subject"]
     yml = path.with_suffix(".yml")
     if yml.exists():
         text = yml.read_text("utf-8", "replace")
@@ -71,45 +88,86 @@ def stdlib_view(raw: bytes) -> tuple[str, str] | None:
         return None
 
 
+def short(value: tuple[str, str]) -> str:
+    sender, subject = value
+    return repr((sender, subject if len(subject) <= 90 else subject[:87] + "..."))
+
+
+def corpus_of(path: Path, roots: list[Path]) -> str:
+    for root in roots:
+        if root in path.parents:
+            relative = path.relative_to(root).parts
+            return relative[0] if len(relative) > 1 else root.name
+    return path.parent.name
+
+
 def main(dirs: list[str]) -> None:
-    total = kept = checked = right = stdlib_compared = stdlib_agree = 0
+    roots = [Path(d) for d in dirs]
+    stats: dict[str, dict[str, int]] = {}
     misses: list[str] = []
-    for directory in dirs:
-        for path in sorted(Path(directory).rglob("*")):
-            if path.suffix.lower() not in SUFFIXES or not path.is_file():
+    lost: list[str] = []
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if (
+                path.suffix.lower() not in SUFFIXES
+                or not path.is_file()
+                or path.name.upper().startswith(("README", "PROGRESS"))
+            ):
                 continue
+            row = stats.setdefault(
+                corpus_of(path, roots),
+                {"mails": 0, "kept": 0, "checked": 0, "sender": 0, "subject": 0, "both": 0,
+                 "stdlib": 0, "agree": 0},
+            )  # fmt: skip
             raw = path.read_bytes()
-            total += 1
+            row["mails"] += 1
             parsed = parse_email(raw)
             inbound = parsed.inbound
             has_content = inbound.text.strip() or inbound.html.strip() or inbound.attachments
             if inbound.identities and has_content:
-                kept += 1
-            ours = (inbound.sender_address, inbound.subject)
+                row["kept"] += 1
+            else:
+                lost.append(f"  {path}")
+            kind, identity = inbound.identities[0] if inbound.identities else ("", "")
+            ours = (identity if kind == "email" else "", inbound.subject)
             expected = expectation(path)
             if expected is not None:
-                checked += 1
-                if norm(ours[0]) == norm(expected[0]) and norm(ours[1]) == norm(expected[1]):
-                    right += 1
-                else:
-                    misses.append(f"  {path}: ours {ours!r} expected {expected!r}")
+                row["checked"] += 1
+                sender_ok = norm(ours[0]) == norm(expected[0])
+                subject_ok = norm(ours[1]) == norm(expected[1])
+                row["sender"] += sender_ok
+                row["subject"] += subject_ok
+                row["both"] += sender_ok and subject_ok
+                if not (sender_ok and subject_ok):
+                    misses.append(f"  {path}: ours {short(ours)} expected {short(expected)}")
                 continue
             reference = stdlib_view(raw)
             if reference is not None and reference[0]:
-                stdlib_compared += 1
+                row["stdlib"] += 1
                 if norm(ours[0]) == norm(reference[0]) and norm(ours[1]) == norm(reference[1]):
-                    stdlib_agree += 1
+                    row["agree"] += 1
                 else:
-                    misses.append(f"  {path}: ours {ours!r} stdlib {reference!r}")
-    print(f"mails: {total}; kept (sender and content, or flagged with the original): {kept}")
-    if checked:
-        print(f"against expectations: {right}/{checked} = {right / checked:.1%} right")
-    if stdlib_compared:
+                    misses.append(f"  {path}: ours {short(ours)} stdlib {short(reference)}")
+    keys = ("mails", "kept", "checked", "sender", "subject", "both", "stdlib", "agree")
+    total = {key: sum(row[key] for row in stats.values()) for key in keys}
+    header = ("corpus", "mails", "kept", "checked", "sender", "subject", "both")
+    print("{:<22}{:>6}{:>6}{:>8}{:>9}{:>9}{:>9}".format(*header))
+    for name, row in [*sorted(stats.items()), ("ALL", total)]:
+        checked = row["checked"] or 1
         print(
-            f"against the stdlib's strict view: {stdlib_agree}/{stdlib_compared} agree "
-            f"({stdlib_agree / stdlib_compared:.1%}); differences to read by hand:"
+            f"{name:<22}{row['mails']:>6}{row['kept']:>6}{row['checked']:>8}"
+            f"{row['sender'] / checked:>9.1%}{row['subject'] / checked:>9.1%}"
+            f"{row['both'] / checked:>9.1%}"
         )
-    print("\n".join(misses[:60]))
+    if total["stdlib"]:
+        print(f"without expectations, agreeing with the stdlib's strict view: "
+              f"{total['agree']}/{total['stdlib']}")  # fmt: skip
+    if lost:
+        print("not kept (no sender identity or no content):")
+        print("\n".join(lost))
+    if misses:
+        print("misses:")
+        print("\n".join(misses))
 
 
 if __name__ == "__main__":

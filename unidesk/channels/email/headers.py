@@ -20,7 +20,8 @@ from email.utils import getaddresses
 from unidesk.channels.email.charsets import decode_text, normalise_charset
 
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*)$", re.DOTALL)
-_BLANK = re.compile(rb"\r?\n[ \t]*\r?\n")
+# A line break followed by a line of nothing but blanks (looked at, not consumed).
+_BLANK = re.compile(rb"\r?\n(?=([ \t]*)(\r?\n))")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class RawHeaders:
         values = self.get_all(name)
         return values[0] if values else None
 
+    def first(self, name: str) -> bytes | None:
+        """The first non-empty value of a header that should appear once (Subject)."""
+        values = self.get_all(name)
+        return next((value for value in values if value.strip()), values[0] if values else None)
+
 
 def _lines(block: bytes) -> list[bytes]:
     return block.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
@@ -45,20 +51,26 @@ def _lines(block: bytes) -> list[bytes]:
 def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     """(headers, repaired header block, body) of a raw message.
 
-    Repairs: a leading mbox "From " line and blank lines are dropped; "Name : value"
-    becomes "Name: value"; a stray line between two headers continues the previous one;
-    lines after the last header that are not continuations start the body (a missing
-    blank line). The repaired block ends with a blank line, ready to prepend to the body.
+    Repairs: a byte order mark, a leading mbox "From " line and blank lines are dropped;
+    an indented first header line is unindented; "Name : value" becomes "Name: value";
+    a stray line between two headers continues the previous one; lines after the last
+    header that are not continuations start the body (a missing blank line); a line of
+    blanks ends the block only when no header follows it. The repaired block ends with
+    a blank line, ready to prepend to the body.
     """
-    data = raw.lstrip(b"\r\n")
+    data = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")  # a UTF-8 byte order mark
     if data.startswith(b"From ") and not _HEADER_LINE.match(data.split(b"\n", 1)[0]):
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
-    match = _BLANK.search(data)
-    if match:
-        head, body = data[: match.start()], data[match.end() :]
-    else:
-        head, body = data, b""
+    head, body = data, b""
+    for match in _BLANK.finditer(data):
+        end = match.end() + len(match.group(1)) + len(match.group(2))
+        if match.group(1) and _continues(data[end : data.find(b"\n", end) + 1 or None]):
+            continue  # a line of blanks inside a folded header, headers go on after it
+        head, body = data[: match.start()], data[end:]
+        break
     lines = _lines(head)
+    if lines and lines[0][:1] in (b" ", b"\t") and _HEADER_LINE.match(lines[0].lstrip()):
+        lines[0] = lines[0].lstrip()  # " From: ...": an indented first header
     last_header = max((i for i, line in enumerate(lines) if _HEADER_LINE.match(line)), default=-1)
     fields: list[list[bytes]] = []
     spill: list[bytes] = []
@@ -83,6 +95,14 @@ def split_message(raw: bytes) -> tuple[RawHeaders, bytes, bytes]:
     return RawHeaders(items), block, body
 
 
+def _continues(line: bytes) -> bool:
+    """Whether `line`, after a line of nothing but blanks, still belongs to the header
+    block: a folded continuation or another header (mail clients read a blank-looking
+    line as the end of the headers only when it is really empty)."""
+    line = line.rstrip(b"\r\n")
+    return (line[:1] in (b" ", b"\t") and bool(line.strip())) or bool(_HEADER_LINE.match(line))
+
+
 def _unfold(value: bytes) -> bytes:
     return re.sub(rb"\r?\n(?=[ \t])", b"", value)
 
@@ -101,7 +121,13 @@ def _decode_word(charset: str, encoding: str, payload: str) -> bytes:
             return base64.b64decode(cleaned)
         except (binascii.Error, ValueError):
             return payload.encode("ascii", "replace")
-    return quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+    # raw 8-bit text inside a Q word (the header's bytes were decoded before the words):
+    # back to the bytes the word's own charset gives it
+    try:
+        data = payload.replace("_", " ").encode(charset or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        data = payload.replace("_", " ").encode("utf-8", "replace")
+    return quopri.decodestring(data, header=True)
 
 
 def decode_words(text: str, *, hint: str = "") -> str:
@@ -176,11 +202,31 @@ def _clean_name(name: str, address: str) -> str:
     return name
 
 
-def _valid(address: str) -> bool:
-    if address.count("@") != 1:
+def _valid(address: str, *, bracketed: bool = False) -> bool:
+    """One @, something either side, no whitespace, except inside a quoted local part
+    (`"Ann Lee"@example.com`) or between angle brackets, where senders do put it and mail
+    clients show it as written."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or "@" in local.strip('"').replace("\\@", ""):
         return False
-    local, domain = address.split("@")
-    return bool(local) and bool(domain) and not any(ch.isspace() for ch in address)
+    if local.startswith('"') and local.endswith('"') and len(local) > 1:
+        local = "x"
+    if any(ch.isspace() for ch in domain):
+        return False
+    return bracketed or not any(ch.isspace() for ch in local)
+
+
+def _decoded_local_part(address: str) -> str:
+    """`=?utf-8?Q?agent?=@example.com` as mail clients show it: an encoded word standing
+    for the whole local part is decoded when what it stands for is a plain local part
+    (never an @, a space, a quote or a bracket); anything else stays as written."""
+    local, _, domain = address.rpartition("@")
+    if not _ENCODED_WORD.fullmatch(local):
+        return address
+    decoded = decode_words(local)
+    if not decoded or any(ch.isspace() or ch in '@<>"(),;:[]\\' for ch in decoded):
+        return address
+    return f"{decoded}@{domain}"
 
 
 def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
@@ -194,40 +240,44 @@ def parse_addresses(value: bytes | None, *, hint: str = "") -> list[Address]:
     raw = decode_text(value, None, hint=hint)
     raw = " ".join(raw.split())
     found: list[Address] = []
+    name_like = ""
     try:
         pairs = getaddresses([raw])
     except Exception:  # the parser is robust, but never let a header lose the message
         pairs = []
     for name, address in pairs:
-        address = address.strip().strip("<>").strip()
-        if not _valid(address):
+        address = " ".join(address.strip().strip("<>").split())
+        bracketed = re.search(r"<\s*" + re.escape(address) + r"\s*>", raw) is not None
+        if not _valid(address, bracketed=bracketed) or address not in raw:
+            continue  # getaddresses() splits a name with an unquoted comma or "<" into junk
+        if not bracketed and re.search(re.escape(address) + r"\s*<[^<>]*@", raw):
+            name_like = address  # "ann@exam <ann@example.com>": a name written like an address
             continue
-        decoded_name = decode_words(name, hint=hint) if name else ""
+        decoded_name = decode_words(name, hint=hint) if name else name_like
+        name_like = ""
+        address = _decoded_local_part(_strip_mailto(address))
         found.append(Address(_clean_name(decoded_name, address), address))
     angle = _ANGLE.search(raw)
-    if found and angle and not any(a.address == angle.group(1) for a in found):
+    if found and angle and not any(a.address == _strip_mailto(angle.group(1)) for a in found):
         found = []  # "name@with.at <real@address>": the bracketed address is the mailbox
-    if found and _looks_right(found, raw):
-        return found
-    return _fallback_addresses(raw, hint=hint) or found
+    return found or _fallback_addresses(raw, hint=hint)
 
 
-def _looks_right(found: list[Address], raw: str) -> bool:
-    """getaddresses() splits a name with an unquoted comma or "<" into junk; a quick check
-    that every address it returned appears in the header as written."""
-    return all(a.address in raw for a in found)
+def _strip_mailto(address: str) -> str:
+    """`<mailto:ann@example.com>`, as some web forms write it: the address is ann@..."""
+    return address[7:] if address[:7].lower() == "mailto:" and "@" in address else address
 
 
 def _fallback_addresses(raw: str, *, hint: str) -> list[Address]:
     angle = _ANGLE.search(raw)
     if angle:
-        address = angle.group(1)
+        address = _strip_mailto(angle.group(1))
         name = decode_words(raw[: angle.start()], hint=hint)
         return [Address(_clean_name(name, address), address)]
     spec = _ADDR_SPEC.search(raw)
     if spec:
         address = spec.group(0)
-        rest = (raw[: spec.start()] + " " + raw[spec.end() :]).strip()
+        rest = (raw[: spec.start()] + " " + raw[spec.end() :]).replace("<>", " ").strip()
         name = decode_words(rest, hint=hint)
         return [Address(_clean_name(name, address), address)]
     return []

@@ -109,14 +109,10 @@ def parse_email(raw: bytes, *, envelope_from: str = "") -> ParsedEmail:
 def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     headers, block, body = split_message(raw)
     message = BytesParser(policy=policy.default).parsebytes(block + body)
-    hint = _message_charset(message)
+    hint = _message_charset(message, headers)
 
-    subject = clean_text(header_text(headers.get("subject"), hint=hint))
-    senders = parse_addresses(headers.get("from"), hint=hint)
-    for fallback in ("sender", "reply-to", "return-path"):
-        if senders:
-            break
-        senders = parse_addresses(headers.get(fallback), hint=hint)
+    subject = clean_text(header_text(headers.first("subject"), hint=hint))
+    senders = _senders(headers, hint=hint)
     if not senders and "@" in envelope_from:
         senders = [Address("", envelope_from.strip("<>"))]
     reply_to = parse_addresses(headers.get("reply-to"), hint=hint)
@@ -125,6 +121,7 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     content.visit(message)
     text = content.text()
     html = content.html()
+    clean_html = sanitise_html(html) if html else ""
     if not text.strip() and html:
         text = html_to_text(html)
     split = split_reply(text)
@@ -152,7 +149,7 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     unparseable = ""
     if not senders and bounce is None:
         unparseable = "no sender address"
-    elif not (split.new_text.strip() or html.strip() or attachments):
+    elif not (split.new_text.strip() or clean_html.strip() or attachments):
         unparseable = "no text, HTML or attachment"
     if unparseable:
         flags["unparseable"] = True
@@ -176,7 +173,7 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
         sender_name=sender.name if sender else "",
         subject=subject,
         text=split.new_text,
-        html=sanitise_html(html) if html else "",
+        html=clean_html,
         attachments=tuple(attachments),
         reply_to=(in_reply_to or references[-1:] or (None,))[0],
         ticket_ref=int(match[-1]) if match else None,
@@ -201,6 +198,17 @@ def _parse(raw: bytes, *, envelope_from: str) -> ParsedEmail:
     )
 
 
+def _senders(headers: RawHeaders, *, hint: str = "") -> list[Address]:
+    """The first From header that names a mailbox (spam sometimes carries a broken one
+    first), else Sender, Reply-To or Return-Path, as a mail client falls back."""
+    for name in ("from", "sender", "reply-to", "return-path"):
+        for value in headers.get_all(name):
+            found = parse_addresses(value, hint=hint)
+            if found:
+                return found
+    return []
+
+
 def _unparseable(raw: bytes, *, reason: str, envelope_from: str) -> ParsedEmail:
     """The floor: whatever can be read by regular expressions, and the raw bytes."""
     head = raw[:65536]
@@ -209,9 +217,9 @@ def _unparseable(raw: bytes, *, reason: str, envelope_from: str) -> ParsedEmail:
     message_id = None
     try:
         headers, _block, _body = split_message(head)
-        found = parse_addresses(headers.get("from"))
+        found = _senders(headers)
         sender = found[0] if found else None
-        subject = header_text(headers.get("subject"))
+        subject = header_text(headers.first("subject"))
         ids = message_ids(headers.get("message-id"))
         message_id = ids[0] if ids else None
     except Exception:
@@ -261,15 +269,27 @@ def _date(value: bytes | None) -> datetime | None:
     return at
 
 
-def _message_charset(message: Message) -> str:
-    """A charset the message declares somewhere: the hint for its raw 8-bit headers."""
+_WORD_CHARSET = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?[bBqQ]\?")
+
+
+def _message_charset(message: Message, headers: RawHeaders) -> str:
+    """A charset the message declares somewhere: the hint for its raw 8-bit headers.
+
+    A part's Content-Type first (what mail clients use), else the charset of an encoded
+    word in another header (a sender that encodes its name in windows-1252 writes its raw
+    subject in windows-1252 too)."""
     try:
         for part in message.walk():
             charset = normalise_charset(part.get_param("charset", header="content-type"))  # type: ignore[arg-type]
             if charset and charset not in ("ascii", "utf-8"):
                 return charset
     except Exception:
-        return ""
+        pass
+    for _name, value in headers.items:
+        for match in _WORD_CHARSET.finditer(value):
+            charset = normalise_charset(match.group(1).decode("ascii", "replace"))
+            if charset and charset not in ("ascii", "utf-8"):
+                return charset
     return ""
 
 
@@ -694,9 +714,9 @@ _EMAIL_TAGS = {
 
 
 def sanitise_html(html: str) -> str:
-    """The HTML kept on the message: an allow-list of tags, no styles, scripts or event
-    handlers; images only from `cid:` (parts of this mail) or http(s), which the workspace
-    does not load unless an agent asks."""
+    """The HTML kept on the message: an allow-list of tags, no styles, scripts, event
+    handlers or page title; images only from `cid:` (parts of this mail) or http(s), which
+    the workspace does not load unless an agent asks."""
     try:
         return nh3.clean(
             html,
@@ -710,6 +730,7 @@ def sanitise_html(html: str) -> str:
             url_schemes={"http", "https", "mailto", "cid"},
             link_rel="noopener noreferrer nofollow",
             strip_comments=True,
+            clean_content_tags={"script", "style", "title"},
         ).strip()
     except Exception:
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from email.headerregistry import Address
 
 import pytest
@@ -69,6 +70,52 @@ EXPECTED = {
     ),
     "no_message_id.eml": (
         "tom@example.com", "Tom", "No id on this one", "Some mail servers", 0, set(),
+    ),
+    # raw GBK header bytes while the body declares latin-1: the headers' own charset wins
+    "gbk_raw_headers_latin1_body.eml": (
+        "wang.xiaoming@example.cn", "王小明", "订单 3021 的发票还没有收到", "Hello, the invoice",
+        0, set(),
+    ),
+    # raw Shift_JIS subject in a mail that declares 7-bit iso-2022-jp
+    "sjis_raw_subject_iso2022jp.eml": (
+        "yamada@example.jp", "山田 花子", "ログインできません", "パスワードを変更してから",
+        0, set(),
+    ),
+    # spam with a broken From line first: the first From that names a mailbox counts
+    "two_from_headers.eml": (
+        "li.si@example.net", "李四", "Two From lines", "The first From line has no address",
+        0, set(),
+    ),
+    # raw windows-1252 subject, no Content-Type: the charset of the encoded From name
+    # tells which code page it is (cp1250 would read "Verăo")
+    "pt_cp1252_raw_subject_encoded_from.eml": (
+        "joao.conceicao@example.pt", "João Conceição",
+        "Promoção de Verão: não recebi o cupão", "Bom dia, o cupao", 0, set(),
+    ),
+    # a line of blanks inside a folded To: the headers go on after it
+    "blank_line_in_folded_header.eml": (
+        "nora.berg@example.no", "Nora Berg", "Invoice 5521 charged twice",
+        "Hello, my card was charged twice", 0, set(),
+    ),
+    # raw iso-8859-2 headers, nothing declared: the accented letters of one language
+    "cs_iso8859_2_raw_headers.eml": (
+        "jiri.dvorak@example.cz", "Jiří Dvořák", "Objednávka č. 118 ještě nedorazila",
+        "Dobrý den, objednávka č. 118 ještě", 0, set(),
+    ),
+    # a UTF-8 byte order mark before the headers, an empty Subject before the real one
+    "bom_before_headers.eml": (
+        "mei.tanaka@example.jp", "Mei Tanaka", "Export from the web form",
+        "This mail was saved by a web form", 0, set(),
+    ),
+    # Outlook cut the name, which is an address, short: the bracketed one is the mailbox
+    "name_written_like_address.eml": (
+        "marco.rossi@example.it", "marco.rossi@examp", "R: R: Preventivo 2026",
+        "Buongiorno, confermo il preventivo.", 0, set(),
+    ),
+    # raw latin-1 letters inside an encoded word, a web form's mailto: sender
+    "raw_8bit_inside_encoded_word.eml": (
+        "kontakt@example.at", "", "Grüße aus Wien – Rechnung fehlt",
+        "Sehr geehrte Damen und Herren", 0, set(),
     ),
 }  # fmt: skip
 KNOWN_FLAGS = {"auto_reply", "bounce", "unparseable", "has_quote"}
@@ -201,6 +248,26 @@ def test_a_mail_with_no_content_at_all_keeps_its_original() -> None:
         ("Анна <anna@example.ru>".encode("koi8-r"), ("Анна", "anna@example.ru")),
         (b"Ann Lee ann@example.com", ("Ann Lee", "ann@example.com")),
         (b"undisclosed-recipients:;", None),
+        # a quoted local part, and a stray ">" after it
+        (b'"Ann Lee"@example.com>', ("", '"Ann Lee"@example.com')),
+        # spaces in a bracketed local part are shown as written
+        (b'"Promo" <best deals today@example.com>', ("Promo", "best deals today@example.com")),
+        # an encoded word standing for a plain local part is decoded ...
+        (b"=?utf-8?Q?ann?=@example.com", ("", "ann@example.com")),
+        # ... one that would smuggle in an @ or a malformed one is left as written
+        (
+            b"=?utf-8?Q?boss=40bank.example?=@evil.example",
+            ("", "=?utf-8?Q?boss=40bank.example?=@evil.example"),
+        ),
+        (b"=?utf-8?Q?ann?Q?lee?=@example.com", ("", "=?utf-8?Q?ann?Q?lee?=@example.com")),
+        # a trailing dot in the domain is kept: it is what the sender wrote
+        (b'"Ann" <ann@example.com.>', ("Ann", "ann@example.com.")),
+        # web forms: a mailto: link for an address, an address for a name and an empty <>
+        (b"<mailto:ann@example.com>", ("", "ann@example.com")),
+        (b"ann@example.com <mailto:ann@example.com>", ("", "ann@example.com")),
+        (b'"ann@example.com" <>', ("", "ann@example.com")),
+        # a name written like an address, unquoted, before the real one
+        (b"ann.lee@exa <ann.lee@example.com>", ("ann.lee@exa", "ann.lee@example.com")),
     ],
 )
 def test_addresses_are_read_like_a_mail_client(header: bytes, expected: object) -> None:
@@ -210,6 +277,8 @@ def test_addresses_are_read_like_a_mail_client(header: bytes, expected: object) 
 
 def test_adjacent_encoded_words_join_without_the_space_between() -> None:
     assert decode_words("=?utf-8?q?Hello?= =?utf-8?q?_world?=") == "Hello world"
+    # raw 8-bit letters inside a Q word (already decoded with the header) come out whole
+    assert decode_words("=?iso-8859-1?Q?Gr\u00fc\u00dfe_aus?= Wien") == "Grüße aus Wien"
     assert decode_words("=?utf-8?q?a?= b =?utf-8?q?c?=") == "a b c"
     # one character split across two words
     assert decode_words("=?utf-8?B?0J8=?= =?utf-8?B?0YA=?=") == "Пр"
@@ -225,12 +294,78 @@ def test_a_broken_header_block_is_repaired_for_the_mime_parser() -> None:
     assert body.startswith(b"Body starts without a blank line")
 
 
+def test_a_line_of_blanks_ends_the_headers_only_when_no_header_follows() -> None:
+    headers, _block, body = split_message(
+        b"To: a@b.example,\n \n\tc@d.example\nSubject: hi\n\nBody\n"
+    )
+    assert headers.get("subject") == b"hi"
+    assert body == b"Body\n"
+    headers, _block, body = split_message(b"Subject: hi\n \nDear team,\nNote: see below\n")
+    assert headers.get("subject") == b"hi"
+    assert headers.get("note") is None
+    assert body == b"Dear team,\nNote: see below\n"
+
+
+def test_an_indented_first_header_line_is_still_a_header() -> None:
+    headers, _block, body = split_message(
+        b" From: Ann Lee <ann@example.com>\nSubject: hi\n\nBody\n"
+    )
+    assert headers.get("from") == b"Ann Lee <ann@example.com>"
+    assert body == b"Body\n"
+
+
+def test_iso_2022_jp_is_read_with_the_windows_extensions() -> None:
+    # NEC row 13 (No., circled digits) is missing from Python's codec; mail clients
+    # read it as Windows does (CP50220)
+    encoded = b'\x1b$B-b\x1b(B1 \x1b$B-!-"\x1b(B \x1b$B;3ED\x1b(B'
+    word = "=?iso-2022-jp?B?" + base64.b64encode(encoded).decode() + "?="
+    assert decode_words(word) == "№1 ①② 山田"
+
+
 def test_charsets_are_guessed_when_undeclared_or_wrong() -> None:
     text = "Привет, как дела? Всё хорошо."
     assert decode_text(text.encode("cp1251")) == text
     assert decode_text(text.encode("koi8-r")) == text
     assert decode_text(text.encode("utf-8"), "us-ascii") == text
     assert decode_text(text.encode("utf-8"), "x-unknown") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "charset", "hint"),
+    [
+        ("Grüße aus München", "cp1252", ""),
+        ("Zażółć gęślą jaźń", "cp1250", ""),
+        ("Счёт на оплату", "koi8-r", "windows-1251"),
+        ("Да", "cp1251", ""),
+        ("转发：整体提升企业服务水平", "gbk", "iso-8859-1"),
+        ("张三", "gbk", "gb2312"),
+        ("中文測試郵件", "big5", ""),
+        ("안녕하세요 고객님", "euc-kr", ""),
+        ("ツール", "shift_jis", "iso-2022-jp"),
+        ("お問い合わせ", "shift_jis", ""),
+        ("ありがとうございます", "euc-jp", ""),
+        ("Вопрос по заказу", "cp866", ""),
+        ("Україна", "koi8-u", ""),
+        ("Καλημέρα σας", "iso-8859-7", ""),
+        ("Türkçe öğrenmek çok güzel", "cp1254", ""),
+        ("Příliš žluťoučký kůň úpěl ďábelské ódy", "iso-8859-2", ""),
+        ("Je n'ai pas reçu ma commande, très cordialement", "cp1252", ""),
+        ("Prix: 100 €", "cp1252", ""),
+        ("Заказ №5", "cp1251", ""),
+    ],
+)
+def test_raw_8bit_text_is_read_in_the_charset_it_reads_best_in(
+    text: str, charset: str, hint: str
+) -> None:
+    assert decode_text(text.encode(charset), hint=hint) == text
+
+
+def test_a_mail_whose_html_shows_nothing_is_kept_raw_and_flagged() -> None:
+    parsed = parse_email(sample("html_without_visible_text.eml"))
+
+    assert parsed.unparseable == "no text, HTML or attachment"
+    assert parsed.inbound.sender_address == "robot@example.org"
+    assert [a.filename for a in parsed.inbound.attachments] == ["original.eml"]
 
 
 def test_html_becomes_readable_text() -> None:
