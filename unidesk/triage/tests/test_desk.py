@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 
 from conftest import T0
 from unidesk.core.cache import clear_config_caches
@@ -376,6 +377,20 @@ def test_a_request_from_the_workspace_is_trained_by_the_worker(desk, delivery, s
         Trigger.WORKSPACE,
     )
     assert routing_model.run_pending_training(at=T0) is None
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes stale connections
+def test_one_pass_of_the_worker_finishes_the_training_it_starts(desk, delivery, settings) -> None:  # type: ignore[no-untyped-def]
+    """`worker --once` trains in its own thread of control: nothing is left running after it."""
+    settings.UNIDESK_TRIAGE_RETRAIN_DAYS = 0
+    build_history(desk, delivery)
+    queued = routing_model.request_training(by=desk.lead, at=T0)
+
+    call_command("worker", "--once")
+
+    queued.refresh_from_db()
+    assert queued.status in (ModelStatus.READY, ModelStatus.FAILED)
+    assert queued.finished_at is not None
 
 
 def test_a_training_run_that_died_is_marked_failed_and_does_not_block(desk, delivery) -> None:  # type: ignore[no-untyped-def]

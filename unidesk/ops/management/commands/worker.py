@@ -47,7 +47,7 @@ class Command(BaseCommand):
             close_old_connections()
             self._deliver()
             if time.monotonic() >= next_sweep:
-                self._sweep()
+                self._sweep(in_background=not options["once"])
                 next_sweep = time.monotonic() + options["sweep_interval"]
             if options["once"]:
                 return
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         except Exception:  # keep the worker alive; the next pass retries
             log.exception("outbound delivery failed")
 
-    def _sweep(self) -> None:
+    def _sweep(self, *, in_background: bool) -> None:
         try:
             marked = mark_breaches()
             closed = close_solved_tickets(
@@ -72,6 +72,9 @@ class Command(BaseCommand):
         except Exception:
             log.exception("SLA sweep failed")
         try:
-            desk.start_pending_training()
+            if in_background:
+                desk.start_pending_training()
+            else:  # --once: a daemon thread would die with the process, so train here
+                desk.run_pending_training()
         except Exception:
             log.exception("routing-model training could not start")
