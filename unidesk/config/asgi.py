@@ -27,3 +27,12 @@ async def websockets(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 application = ProtocolTypeRouter({"http": django_application, "websocket": websockets})
+
+
+def served_application() -> Any:
+    """The application `unidesk web` serves (a uvicorn factory): each server process loads
+    the triage models before it takes its first request, so no customer waits for them."""
+    from unidesk.triage.analyze import warm_up
+
+    warm_up()
+    return application

@@ -91,3 +91,9 @@ def analyze(
         urgency=level.level,
         urgency_reasons=level.reasons,
     )
+
+
+def warm_up() -> None:
+    """Load the language and morphology models now (seconds of CPU) rather than inside the
+    first customer's request."""
+    analyze("Hello, where is my parcel? Здравствуйте, где моя посылка?")

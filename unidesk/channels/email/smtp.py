@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from unidesk.channels.email.services import accepts, receive_email
+from unidesk.triage.analyze import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +42,12 @@ def _store(raw: bytes, envelope_from: str, recipients: list[str]) -> str:
     return result.status
 
 
-def _warm_up() -> None:
-    """Triage loads its language models on first use (seconds): do it before the first
-    mail, not while a sending server waits."""
-    from unidesk.triage.analyze import analyze
-
-    analyze("Hello, where is my parcel? Здравствуйте, где моя посылка?")
-
-
 class Handler:
     """aiosmtpd handler; database work runs in a small thread pool, off the event loop."""
 
     def __init__(self, *, workers: int = 4) -> None:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smtpd-db")
-        self.executor.submit(_warm_up)
+        self.executor.submit(warm_up)  # before the first mail, not while a server waits
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]

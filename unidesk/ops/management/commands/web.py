@@ -21,10 +21,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         uvicorn.run(
-            "unidesk.config.asgi:application",
+            "unidesk.config.asgi:served_application",
+            factory=True,
             host=options["host"],
             port=options["port"],
             workers=options["workers"],
             log_level="info",
             lifespan="off",
+            # Loading the triage models holds the interpreter for seconds; the supervisor
+            # must not take a process that is busy starting (or under load) for a dead one.
+            timeout_worker_healthcheck=60,
         )
