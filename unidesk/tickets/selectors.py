@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from unidesk.accounts.models import User
@@ -34,6 +36,15 @@ def list_tickets(user: User) -> QuerySet[Ticket]:
         .select_related("queue", "customer", "assignee", "topic")
         .prefetch_related("tags")
     )
+
+
+def tag_names(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
+    """Each ticket's tag names, in one query and without building Tag objects."""
+    names: dict[int, list[str]] = {}
+    rows = Ticket.tags.through.objects.filter(ticket_id__in=[t.pk for t in tickets])
+    for ticket_id, name in rows.order_by("tag__name").values_list("ticket_id", "tag__name"):
+        names.setdefault(ticket_id, []).append(name)
+    return names
 
 
 def list_messages(ticket: Ticket) -> QuerySet[Message]:
