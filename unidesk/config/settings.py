@@ -90,7 +90,8 @@ TEMPLATES = [
 # SQLite by default (WAL, a busy timeout and IMMEDIATE transactions so that writers queue
 # instead of failing); PostgreSQL by one variable.
 DATABASE_URL = env_str("UNIDESK_DATABASE_URL", f"sqlite:///{VAR_DIR / 'unidesk.sqlite3'}")
-# No persistent connections: under ASGI each request may run in a new thread (Django docs).
+# No persistent connections: under ASGI each request may run in a new thread (Django docs);
+# PostgreSQL gets a connection pool instead (below).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if IS_SQLITE:
@@ -110,6 +111,15 @@ else:
     # engine's index seeks skip PostgreSQL's planner, which otherwise costs more than the
     # seek itself on a table with several indexes. See bench/RESULTS.md.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # A pool per process (psycopg_pool): a request borrows a connection instead of opening
+    # one (a new PostgreSQL backend costs milliseconds), and prepared statements survive.
+    _POOL_SIZE = env_int("UNIDESK_DB_POOL_SIZE", 10, minimum=0)
+    if _POOL_SIZE:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": _POOL_SIZE,
+            "timeout": env_int("UNIDESK_DB_POOL_TIMEOUT", 30, minimum=1),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

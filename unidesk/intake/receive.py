@@ -78,11 +78,10 @@ def _validate(inbound: InboundMessage) -> None:
 
 
 def _existing(inbound: InboundMessage) -> Receipt | None:
-    message = (
-        Message.objects.select_related("ticket")
-        .filter(channel=inbound.channel, external_id=inbound.external_id)
-        .first()
-    )
+    found = Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id)
+    if not found.exists():  # the common case, and the cheapest question to ask
+        return None
+    message = found.select_related("ticket").first()
     if message is None:
         return None
     return Receipt(ticket=message.ticket, message=message, created=False)
@@ -103,8 +102,9 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
     )
     ticket = _thread(inbound, customer)
     opened = ticket is None
+    routed: dict[str, Any] = {}
     if ticket is None:
-        ticket = _open(
+        ticket, routed = _open(
             inbound, customer, subject=subject.text, text=text.text, signals=signals, at=at
         )
     message = Message.objects.create(
@@ -138,14 +138,23 @@ def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
         created_at=at,
     )
     _store_attachments(message, inbound)
-    _apply_signals(ticket, customer, signals, opened=opened, at=at)
+    changed = _apply_signals(ticket, customer, signals, opened=opened, at=at)
     if opened:
-        tickets.record_event(ticket, EventKind.MESSAGE, at=at, message_id=message.pk)
+        tickets.record_events(
+            ticket,
+            [
+                (EventKind.CREATED, {"channel": inbound.channel}),
+                (EventKind.ROUTED, routed),
+                (EventKind.MESSAGE, {"message_id": message.pk}),
+            ],
+            at=at,
+        )
     elif not inbound.reopens:
         # An automatic message: on the timeline, but the ticket's state and clocks stay.
+        ticket.save(update_fields=changed)
         tickets.record_event(ticket, EventKind.MESSAGE, at=at, message_id=message.pk, quiet=True)
     else:
-        tickets.add_customer_message(ticket, message, at=at)
+        tickets.add_customer_message(ticket, message, at=at, also=changed)
     return Receipt(ticket=ticket, message=message, created=True)
 
 
@@ -188,21 +197,26 @@ _URGENCY_PRIORITY = {"urgent": Priority.URGENT, "high": Priority.HIGH}
 
 def _apply_signals(
     ticket: Ticket, customer: Customer, signals: Analysis, *, opened: bool, at: datetime
-) -> None:
-    """Keep the ticket's view of the customer's mood, urgency and language current."""
-    ticket.sentiment = signals.sentiment
-    ticket.urgency = signals.urgency
-    ticket.has_abuse = ticket.has_abuse or signals.abuse
+) -> list[str]:
+    """Keep the ticket's view of the customer's mood, urgency and language current. A new
+    ticket was opened with them; on an existing one the fields are set and named for the
+    caller to save with the rest of the message's changes (one UPDATE)."""
     language = _known(signals.language)
-    if language and not ticket.language:
-        ticket.language = language
-    ticket.save(update_fields=["sentiment", "urgency", "has_abuse", "language", "updated_at"])
+    changed: list[str] = []
+    if not opened:
+        ticket.sentiment = signals.sentiment
+        ticket.urgency = signals.urgency
+        ticket.has_abuse = ticket.has_abuse or signals.abuse
+        if language and not ticket.language:
+            ticket.language = language
+        changed = ["sentiment", "urgency", "has_abuse", "language", "updated_at"]
     if language and not customer.language:
         customer.language = language
         customer.save(update_fields=["language"])
     raised = _URGENCY_PRIORITY.get(signals.urgency)
     if not opened and raised is not None and raised > ticket.priority:
         tickets.set_priority(ticket, raised, by=None, at=at)
+    return changed
 
 
 def _open(
@@ -213,7 +227,8 @@ def _open(
     text: str,
     signals: Analysis,
     at: datetime,
-) -> Ticket:
+) -> tuple[Ticket, dict[str, Any]]:
+    """The new ticket, routed and stamped, with what its "routed" event will say."""
     # The topic model reads the message first (its guess is kept even when a rule routes);
     # explicit rules still win over it, see queues.routing.route.
     suggestion = desk.suggest_queue(subject, text)
@@ -242,26 +257,24 @@ def _open(
             _URGENCY_PRIORITY.get(signals.urgency, Priority.NORMAL),
         ),
         channel_weight=weight,
-        language=inbound.language or customer.language,
+        language=inbound.language or customer.language or _known(signals.language),
+        sentiment=signals.sentiment,
+        urgency=signals.urgency,
+        has_abuse=signals.abuse,
         at=at,
     )
-    routed: dict[str, Any] = {}
+    routed: dict[str, Any] = {
+        "queue": queue.name,
+        "rule": decision.rule.name if decision.rule else None,
+    }
     if suggestion is not None:
         desk.record_topic(ticket, suggestion, routed=decision.by_model, at=at)
-        routed = {
+        routed |= {
             "model_version": suggestion.model_version,
             "confidence": suggestion.confidence,
             "by_model": decision.by_model,
         }
-    tickets.record_event(
-        ticket,
-        EventKind.ROUTED,
-        at=at,
-        queue=queue.name,
-        rule=decision.rule.name if decision.rule else None,
-        **routed,
-    )
-    return ticket
+    return ticket, routed
 
 
 def _subject_from(text: str) -> str:

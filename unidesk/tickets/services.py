@@ -43,6 +43,17 @@ def record_event(
     return event
 
 
+def record_events(
+    ticket: Ticket, events: Iterable[tuple[str, dict[str, Any]]], *, at: datetime
+) -> None:
+    """Several events of one moment (by the customer or the system) in one statement, in
+    order; agents watching hear once, of the last."""
+    rows = [Event(ticket=ticket, kind=kind, data=data, created_at=at) for kind, data in events]
+    Event.objects.bulk_create(rows)
+    if rows:
+        live.ticket_changed(ticket.pk, kind=rows[-1].kind)
+
+
 # --- SLA clocks on the ticket row -------------------------------------------------------
 
 
@@ -108,8 +119,13 @@ def open_ticket(
     priority: int = Priority.NORMAL,
     channel_weight: int = 1,
     language: str = "",
+    sentiment: str = "",
+    urgency: str = "",
+    has_abuse: bool = False,
     at: datetime,
 ) -> Ticket:
+    """A new ticket, SLA-stamped. The caller records how it came (intake: created, routed
+    and the first message, with `record_events`) once the first message is stored."""
     ticket = Ticket(
         customer=customer,
         channel=channel,
@@ -118,21 +134,29 @@ def open_ticket(
         priority=priority,
         channel_weight=channel_weight,
         language=language,
+        sentiment=sentiment,
+        urgency=urgency,
+        has_abuse=has_abuse,
         status=Status.NEW,
         created_at=at,
         waiting_since=at,
     )
     _stamp_sla(ticket, at=at)
     ticket.save()
-    record_event(ticket, EventKind.CREATED, at=at, channel=channel)
     return ticket
 
 
-def add_customer_message(ticket: Ticket, message: Message, *, at: datetime) -> None:
-    """Account for a customer message already saved on `ticket`: reopen, restart clocks."""
+def add_customer_message(
+    ticket: Ticket, message: Message, *, at: datetime, also: Iterable[str] = ()
+) -> None:
+    """Account for a customer message already saved on `ticket`: reopen, restart clocks.
+
+    `also` names fields the caller changed on `ticket`, saved in the same UPDATE.
+    """
     if ticket.status == Status.CLOSED:
         raise DomainError("A closed ticket takes no more messages; open a new one.")
     fields = {"updated_at", "status", "waiting_since", "sla_due_at", "next_response_due_at"}
+    fields |= set(also)
     if ticket.status in (Status.PENDING, Status.SOLVED):
         previous = ticket.status
         ticket.status = Status.OPEN
