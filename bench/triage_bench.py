@@ -3,7 +3,9 @@
     .venv/bin/python bench/triage_bench.py [--messages 3000] [--rounds 5] [--encoder e5]
 
 Prints medians over rounds; the first call (building the lingua detector and loading the
-morphology dictionaries) is timed separately.  Messages are synthetic support lines in
+morphology dictionaries) is timed separately.  Every figure is given as wall-clock time and
+as CPU time of this process (``time.process_time``): on a shared, loaded machine only the
+second says what one core does.  Messages are synthetic support lines in
 several languages, some with PII, laughter or abuse.  They repeat a small vocabulary, so
 the per-word caches (lemmas, abuse verdicts) are warm: a live desk with a wider vocabulary
 will be somewhat slower until its caches fill.
@@ -25,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from unidesk.triage.analyze import analyze
 from unidesk.triage.classifier import train
+from unidesk.triage.encoder import get_encoder
 
 BASE = [
     "Здравствуйте, у меня списали деньги дважды за заказ {n}, верните пожалуйста",
@@ -67,6 +70,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--encoder", help="also time topic prediction with this encoder (e5)")
     args = parser.parse_args()
+    print(f"load average at start: {load_average()}")
 
     started = time.perf_counter()
     analyze("Здравствуйте, hello")
@@ -86,11 +90,12 @@ def main() -> None:
         rates.append(len(batch) / (time.perf_counter() - began))
         cpu_rates.append(len(batch) / (time.process_time() - cpu))
     latencies.sort()
+    cpu_rate = statistics.median(cpu_rates)
     print(f"analyze(): median {statistics.median(rates):,.0f} messages/s wall clock, "
-          f"{statistics.median(cpu_rates):,.0f} per CPU-second of this process, over "
-          f"{args.rounds} rounds of {args.messages}; per message p50 "
+          f"{cpu_rate:,.0f} per CPU-second of this process ({1e6 / cpu_rate:,.0f} us CPU "
+          f"per message), over {args.rounds} rounds of {args.messages}; per message p50 "
           f"{1e3 * latencies[len(latencies) // 2]:.3f} ms, p99 "
-          f"{1e3 * latencies[int(len(latencies) * 0.99)]:.3f} ms")  # fmt: skip
+          f"{1e3 * latencies[int(len(latencies) * 0.99)]:.3f} ms wall")  # fmt: skip
 
     rows = [(text + suffix, label) for text, label in TOPIC_ROWS for suffix in ("", " pls", "!")]
     texts = messages(1000, seed=99)
@@ -111,6 +116,35 @@ def main() -> None:
               f"{1e3 * statistics.median(times):.3f} ms, p99 "
               f"{1e3 * times[int(len(times) * 0.99)]:.3f} ms wall clock; "
               f"{cpu_ms:.3f} ms CPU per message")  # fmt: skip
+    if args.encoder:
+        encoder_alone(args.encoder, texts)
+    print(f"load average at end: {load_average()}")
+
+
+def load_average() -> str:
+    """The 1-minute load average (the machine is shared: say how busy it was)."""
+    try:
+        with open("/proc/loadavg") as loadavg:
+            return loadavg.read().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def encoder_alone(name: str, texts: list[str]) -> None:
+    """The encoder without the cache of recent texts: distinct short lines, then long ones."""
+    encoder = get_encoder(name)
+    distinct = list(dict.fromkeys(texts))[:200]
+    long = [" ".join(distinct[i : i + 20])[:1000] for i in range(0, 200, 20)]
+    encoder.encode([distinct[0]])
+    for label, batch in (("distinct short messages", distinct), ("1,000-character texts", long)):
+        began, cpu = time.perf_counter(), time.process_time()
+        for text in batch:
+            encoder.encode([text])
+        cpu_ms = 1e3 * (time.process_time() - cpu) / len(batch)
+        wall_ms = 1e3 * (time.perf_counter() - began) / len(batch)
+        print(f"encoder {name} alone, one at a time, no cache, {len(batch)} {label} "
+              f"(mean {statistics.mean(len(t) for t in batch):.0f} characters): "
+              f"{cpu_ms:.1f} ms CPU, {wall_ms:.1f} ms wall per message")  # fmt: skip
 
 
 if __name__ == "__main__":

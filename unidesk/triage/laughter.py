@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from unidesk.triage._text import normalize
 
@@ -120,6 +121,12 @@ def _word_kind(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
+def _raw_word_kind(raw: str) -> str | None:
+    """``_word_kind`` of a word as written: a message repeats the words of the last ones."""
+    return _word_kind(normalize(raw))
+
+
 def find_laughter(text: str) -> list[LaughterMatch]:
     """Every laugh in ``text`` (offsets into ``text``), in order."""
     found: list[LaughterMatch] = []
@@ -128,8 +135,7 @@ def find_laughter(text: str) -> list[LaughterMatch]:
         raw = match.group()
         if raw == "KKK":  # an acronym, not Brazilian laughter
             continue
-        word = normalize(raw)
-        kind = _word_kind(word)
+        kind = _raw_word_kind(raw)
         if kind is not None:
             found.append(LaughterMatch(kind, match.start(), match.end()))
     for match in _SPACED_RE.finditer(lower):

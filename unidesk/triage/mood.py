@@ -143,7 +143,9 @@ def _key(word: str) -> str:
     return lemma(word) if has_cyrillic(word) else word
 
 
+@lru_cache(maxsize=100_000)
 def _lookup(word: str) -> float | None:
+    """Lexicon score of one word (cached: the tables are fixed, the same words recur)."""
     ru, other, _ = _tables()
     if has_cyrillic(word):
         found = ru.get(lemma(word))
@@ -157,7 +159,9 @@ def _lookup(word: str) -> float | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
 def _phrase(first: str, second: str) -> float | None:
+    """Lexicon score of a two-word entry (cached like ``_lookup``)."""
     ru, other, _ = _tables()
     table = ru if has_cyrillic(first + second) else other
     found = table.get(f"{_key(first)} {_key(second)}")

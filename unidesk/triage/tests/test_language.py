@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unidesk.triage.language import UNKNOWN, detect_language, detector
+from unidesk.triage.language import MAX_CHARS, UNKNOWN, _head, detect_language, detector
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,37 @@ def test_the_detector_is_built_once_per_language_set() -> None:
 def test_an_unknown_language_code_is_refused() -> None:
     with pytest.raises(ValueError, match="xx"):
         detector(("en", "xx"))
+
+
+RU_LINE = "Здравствуйте, у меня списали деньги дважды, верните пожалуйста. "
+EN_LINE = "Hello, my parcel has not arrived yet and nobody answers my e-mails. "
+
+
+def test_text_up_to_the_bound_is_read_whole() -> None:
+    text = (RU_LINE * 40)[:MAX_CHARS]
+    assert _head(text) is text
+
+
+def test_a_long_text_is_cut_on_a_space_not_inside_a_word() -> None:
+    head = _head(RU_LINE * 200)
+    assert len(head) <= MAX_CHARS
+    assert (RU_LINE * 200).startswith(head)
+    assert head.split()[-1] in RU_LINE.split()
+
+
+@pytest.mark.parametrize(("line", "code"), [(RU_LINE, "ru"), (EN_LINE, "en")])
+def test_a_long_text_in_one_language_keeps_its_language(line: str, code: str) -> None:
+    assert detect_language(line * 150) == code
+
+
+def test_removed_numbers_do_not_fill_the_part_that_is_read() -> None:
+    assert detect_language("12345 67890 " * 500 + RU_LINE * 3) == "ru"
+
+
+def test_a_reply_on_top_of_a_longer_quoted_history_is_read_from_the_top() -> None:
+    # The one kind of answer the bound changes: a mix whose later part outweighs its start.
+    # Read whole, this e-mail is English (the quote is longer); the customer wrote Russian.
+    text = RU_LINE * 30 + "\n> " + ("> ".join([EN_LINE] * 120))
+    whole = detector().compute_language_confidence_values(text)[0].language
+    assert whole.iso_code_639_1.name.lower() == "en"
+    assert detect_language(text) == "ru"

@@ -48,3 +48,13 @@ def test_a_laugh_inside_a_sentence_is_located() -> None:
 
 def test_keyboard_smash_is_its_own_kind() -> None:
     assert [m.kind for m in find_laughter("askfhsjkd")] == ["keyboard_smash"]
+
+
+def test_the_per_word_cache_keeps_words_apart() -> None:
+    # Same letters, different case or length: each word keeps its own verdict, in any order.
+    for _ in range(2):
+        assert has_laughter("kkkk")
+        assert not has_laughter("KKK")
+        assert has_laughter("kkk")
+        assert not has_laughter("ха")
+        assert has_laughter("хаха")

@@ -151,3 +151,17 @@ def test_masking_hides_insults_and_keeps_the_rest() -> None:
     assert masked == "Ты *** и ***, ***! Верните деньги"
     assert mask_abuse("Спасибо за помощь") == "Спасибо за помощь"
     assert mask_abuse("f*ck you, pay me back") == "*** you, pay me back"
+
+
+def test_cached_word_scores_do_not_leak_between_words() -> None:
+    # "good" and "not good" share a cached word; the phrase and the negation still count.
+    for _ in range(2):
+        assert sentiment("good, really good").label == "positive"
+        assert sentiment("not good, not good at all").label == "negative"
+        assert sentiment("плохо").label == "negative"
+        assert sentiment("не плохо").score > sentiment("плохо").score
+
+
+def test_masking_with_the_hits_already_found_equals_masking_from_scratch() -> None:
+    for text in ("Вы идиоты, приложение опять не работает", "f*ck you", "всё хорошо"):
+        assert mask_abuse(text, hits=detect_abuse(text).hits) == mask_abuse(text)
