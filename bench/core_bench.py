@@ -237,6 +237,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--intake", type=int, default=1000)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
     args = parser.parse_args()
 
     env = {
@@ -264,10 +265,12 @@ def main() -> None:
         with connection.cursor() as c:
             c.execute("ANALYZE")
     print(f"  {'bulk load':<44} {time.perf_counter() - started:8.1f} s")
+    print(f"  {'load average (1, 5, 15 min)':<44} {os.getloadavg()}")
     rate = bench_intake(args.intake)
     print(f"  {'intake through receive() (one process)':<44} {rate:8.0f} messages/s")
     bench_next_ticket(args.rounds)
-    bench_pages(args.rounds)
+    if not args.skip_pages:
+        bench_pages(args.rounds)
     if not args.skip_http:
         bench_http(env, messages=args.intake, list_rounds=args.rounds)
 

@@ -562,8 +562,9 @@ def load_bulk_tickets(
 
 
 class _RawTable:
-    """INSERTs of many rows of one model without building model objects: every column not
-    given takes the field's default, converted once; datetimes are adapted per backend."""
+    """Many rows of one model written without building model objects (COPY on PostgreSQL,
+    executemany elsewhere): every column not given takes the field's default, converted
+    once; datetimes are adapted per backend."""
 
     def __init__(self, model: type[Model], *, at: datetime) -> None:
         self.model = model
@@ -593,7 +594,12 @@ class _RawTable:
         marks = ", ".join(["%s"] * len(columns))
         params = [tuple(self._value(row, f.attname) for f in columns) for row in rows]
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+            if connection.vendor == "postgresql":  # COPY: several times faster than INSERTs
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for values in params:
+                        copy.write_row(values)
+            else:
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
 
     def _value(self, row: dict[str, Any], name: str) -> Any:
         if name not in row:
