@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from unidesk.core.cache import clear_config_caches
 
@@ -16,3 +16,6 @@ class CoreConfig(AppConfig):
             for model in apps.get_app_config(label).get_models():
                 post_save.connect(clear_config_caches, sender=model, weak=False)
                 post_delete.connect(clear_config_caches, sender=model, weak=False)
+        # Agents' skills (Queue.agents) decide which queues "next ticket" looks at.
+        queue_agents = apps.get_model("queues", "Queue").agents.through
+        m2m_changed.connect(clear_config_caches, sender=queue_agents, weak=False)

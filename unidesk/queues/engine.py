@@ -29,9 +29,10 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from unidesk.accounts.models import User
+from unidesk.core.cache import ConfigCache
 from unidesk.core.time import now
 from unidesk.queues.models import Queue, Strategy
-from unidesk.tickets.models import WAITING, EventKind, Status, Ticket
+from unidesk.tickets.models import EventKind, Status, Ticket
 from unidesk.tickets.services import record_event
 
 _MAX_ATTEMPTS = 8
@@ -52,12 +53,22 @@ LIVE_CHANNELS = ("chat",)
 _HOLDING = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
+_workable: ConfigCache[list[Queue]] = ConfigCache("queues each agent works")
+
+
 def workable_queues(agent: User) -> list[Queue]:
-    """Queues the agent is skilled for; leads and admins without skills work every queue."""
-    queues = list(agent.skills.all())
-    if not queues and agent.sees_all_queues:
-        queues = list(Queue.objects.all())
-    return sorted(queues, key=lambda q: (-q.urgency, q.pk))
+    """Queues the agent is skilled for; leads and admins without skills work every queue.
+
+    Read at every "next ticket", so kept with the desk's configuration (a change of skills
+    or queues in this process clears it at once; see core.apps)."""
+
+    def load() -> list[Queue]:
+        queues = list(agent.skills.all())
+        if not queues and agent.sees_all_queues:
+            queues = list(Queue.objects.all())
+        return sorted(queues, key=lambda q: (-q.urgency, q.pk))
+
+    return list(_workable.get((agent.pk, agent.sees_all_queues), load))
 
 
 def _cutoff(queue: Queue, at: datetime) -> datetime:
@@ -172,18 +183,41 @@ def _choose_within_capacity(
     return _choose(queues, at=at, skip_channels=LIVE_CHANNELS), LIVE_CHANNELS
 
 
-def _locked_head(queue: Queue, *, at: datetime, skip_channels: tuple[str, ...]) -> Ticket | None:
-    """The queue's head under a row lock (PostgreSQL skips rows other claims hold)."""
+def _claim_head(
+    queue: Queue, agent: User, *, at: datetime, skip_channels: tuple[str, ...]
+) -> int | None:
+    """Assign the queue's head to `agent` in one statement; the id claimed, or None.
+
+    `UPDATE ... WHERE id = (the head) RETURNING id`: on PostgreSQL the head is read under
+    `FOR UPDATE SKIP LOCKED`, so a concurrent claim skips the row this one holds (and this
+    one skips theirs); SQLite runs it under the IMMEDIATE write lock.
+    """
     candidates = []
     if queue.strategy == Strategy.HYBRID:
         candidates.append(head_queryset(queue, at=at, overdue=True, skip_channels=skip_channels))
     candidates.append(head_queryset(queue, at=at, skip_channels=skip_channels))
+    quote = connection.ops.quote_name
+    table = quote(Ticket._meta.db_table)
     for qs in candidates:
+        head = qs.values("pk")[:1]
         if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        ticket = qs.only(*_HEAD_COLUMNS).first()
-        if ticket is not None:
-            return ticket
+            head = head.select_for_update(skip_locked=True, of=("self",))
+        head_sql, head_params = head.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {quote('assignee_id')} = %s, {quote('status')} = %s, "
+                f"{quote('updated_at')} = %s WHERE {quote('waiting_flag')} = 1 "
+                f"AND {quote('id')} = ({head_sql}) RETURNING {quote('id')}",
+                [
+                    agent.pk,
+                    Status.OPEN.value,
+                    connection.ops.adapt_datetimefield_value(at),
+                    *head_params,
+                ],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
     return None
 
 
@@ -204,15 +238,10 @@ def claim_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | No
         if choice is None:
             return None
         with transaction.atomic():
-            # Re-read the head under a row lock: a concurrent claim skips it or we skip theirs.
-            ticket = _locked_head(by_id[choice.queue_id], at=at, skip_channels=skipped)
-            if ticket is None:
-                continue
-            claimed = Ticket.objects.filter(WAITING, pk=ticket.pk).update(
-                assignee=agent, status=Status.OPEN, updated_at=at
-            )
-            if claimed != 1:
-                continue
+            ticket_id = _claim_head(by_id[choice.queue_id], agent, at=at, skip_channels=skipped)
+            if ticket_id is None:
+                continue  # taken meanwhile: choose again
+            ticket = Ticket.objects.select_related("queue", "customer").get(pk=ticket_id)
             record_event(
                 ticket,
                 EventKind.ASSIGNED,
@@ -222,5 +251,5 @@ def claim_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | No
                 previous=None,
                 via="next_ticket",
             )
-            return Ticket.objects.select_related("queue", "customer").get(pk=ticket.pk)
+            return ticket
     return None

@@ -110,6 +110,16 @@ class TestOrdering:
 
         assert claim_next_ticket(desk.bob, at=T0) is None
 
+    def test_a_change_of_skills_counts_at_the_next_ticket(self, desk) -> None:  # type: ignore[no-untyped-def]
+        ticket = waiting(desk.payments, minutes_ago=5)
+        assert peek_next_ticket(desk.bob, at=T0) is None  # bob's queues are now cached
+
+        desk.payments.agents.add(desk.bob)
+        assert peek_next_ticket(desk.bob, at=T0) == ticket
+
+        desk.bob.skills.remove(desk.payments)
+        assert claim_next_ticket(desk.bob, at=T0) is None
+
     def test_claiming_assigns_opens_and_records_it(self, desk) -> None:  # type: ignore[no-untyped-def]
         ticket = waiting(desk.payments, minutes_ago=5)
 
@@ -247,14 +257,17 @@ class TestChatCapacity:
         self, desk, django_assert_num_queries
     ) -> None:
         email = waiting(desk.payments, minutes_ago=5, channel="email")
-        # The agent's queues, every head in one round trip, the chosen ticket.
+        # The agent's queues (then kept with the configuration), every head in one round
+        # trip, the chosen ticket.
         with django_assert_num_queries(3):
+            assert peek_next_ticket(desk.alice, at=T0) == email
+        with django_assert_num_queries(2):
             assert peek_next_ticket(desk.alice, at=T0) == email
 
         chat = waiting(desk.payments, minutes_ago=1, channel="chat", weight=3)
-        with django_assert_num_queries(3 + 1):  # + counting the agent's chats
+        with django_assert_num_queries(2 + 1):  # + counting the agent's chats
             assert peek_next_ticket(desk.alice, at=T0) == chat
 
         self.holding(desk.alice, desk.payments, 3)
-        with django_assert_num_queries(3 + 2):  # + the count, + the heads without chats
+        with django_assert_num_queries(2 + 2):  # + the count, + the heads without chats
             assert peek_next_ticket(desk.alice, at=T0) == email
