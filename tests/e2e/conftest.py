@@ -89,8 +89,11 @@ class AsgiServer:
 
 @pytest.fixture(scope="session")
 def _asgi_server(django_db_setup, _async_unsafe_allowed) -> Iterator[AsgiServer]:
-    """uvicorn serving `unidesk.config.asgi:application` for the whole session."""
-    from unidesk.config.asgi import application
+    """uvicorn serving `unidesk.config.asgi:application` for the whole session, with the
+    triage models loaded first as `unidesk web` does (`served_application`)."""
+    from unidesk.config.asgi import served_application
+
+    application = served_application()
 
     # Under ASGI every request runs in a fresh thread; persistent connections would be
     # left open in dead threads (and PostgreSQL refuses to drop a test DB in use).

@@ -8,11 +8,14 @@ channel layer (crossing from sync to async code costs more than the send itself)
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
+import os
 import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -35,10 +38,32 @@ def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
         for group, payload in messages:
             await layer.group_send(group, {"type": "desk.notice", "payload": payload})
 
+    loop = _serving_loop()
+    if loop is not None:
+        # Inside the web server: hand the sends to its event loop and go on; the request
+        # need not wait for agents' sockets to be told.
+        asyncio.run_coroutine_threadsafe(send(), loop).add_done_callback(_log_failure)
+        return
     try:
         async_to_sync(send)()
     except Exception:  # live updates are best effort; the data is already committed
         log.warning("live updates failed", exc_info=True)
+
+
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop when this thread runs a sync view for it, else None.
+
+    asgiref records that loop for its own `async_to_sync`; the channel layer lives there."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() else None
+
+
+def _log_failure(future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("live updates failed", exc_info=future.exception())
 
 
 def _flush() -> None:
