@@ -30,12 +30,13 @@ class InboxFilters(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=1000, required=False)
 
 
+REPLY_STATUSES = [("", _("Status: default")), *Status.choices]
+
+
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000)
     internal = forms.BooleanField(required=False, label=_("Internal note"))
-    status = forms.ChoiceField(
-        choices=[("", _("Status: default")), *Status.choices], required=False, label=_("Then set")
-    )
+    status = forms.ChoiceField(choices=REPLY_STATUSES, required=False, label=_("Then set"))
 
 
 class TicketForm(forms.Form):

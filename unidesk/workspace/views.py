@@ -31,8 +31,16 @@ from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue
 from unidesk.queues.selectors import list_queue_stats, list_visible_queues
+from unidesk.sla.models import Priority
 from unidesk.tickets import selectors, services
-from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, EventKind, Ticket
+from unidesk.tickets.models import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    Attachment,
+    EventKind,
+    Status,
+    Ticket,
+)
 from unidesk.triage import desk
 from unidesk.triage.models import TopicModel
 from unidesk.workspace import forms
@@ -251,7 +259,6 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         return render(request, "workspace/_timeline.html", {"timeline": _timeline(ticket)})
     if _is_htmx(request) and request.GET.get("part") == "visitor":
         return render(request, "workspace/_visitor.html", {"visitor": chat.get_visitor(ticket)})
-    tags = [t.name for t in ticket.tags.all()]
     context = {
         "ticket": ticket,
         "topic": getattr(ticket, "topic", None),  # joined by access_ticket; None without
@@ -260,26 +267,28 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         "identities": list(ticket.customer.identities.all()),
         "other_tickets": list(
             selectors.list_tickets(user)
+            .select_related(None)
+            .prefetch_related(None)
             .filter(customer=ticket.customer)
             .exclude(pk=ticket.pk)
-            .order_by("-created_at")[:10]
+            .order_by("-created_at")
+            .only("subject", "status", "channel")[:10]
         ),
-        "reply_form": forms.ReplyForm(),
-        "ticket_form": forms.TicketForm(
-            initial={
-                "status": ticket.status,
-                "priority": ticket.priority,
-                "queue": ticket.queue_id,
-                "assignee": ticket.assignee_id,
-                "tags": ", ".join(tags),
-            }
+        # The side form's select lists, as (value, label) pairs: no model objects, no
+        # widget templates (bench/RESULTS.md).
+        "reply_statuses": forms.REPLY_STATUSES,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "tags": ", ".join(ticket.tags.order_by("name").values_list("name", flat=True)),
+        "queues": list(Queue.objects.values_list("pk", "name")),
+        "agents": list(
+            User.objects.filter(
+                Q(skills=ticket.queue) | Q(role__in=[Role.LEAD, Role.ADMIN]), is_active=True
+            )
+            .distinct()
+            .order_by("username")
+            .values_list("pk", "username")
         ),
-        "queues": Queue.objects.all(),
-        "agents": User.objects.filter(
-            Q(skills=ticket.queue) | Q(role__in=[Role.LEAD, Role.ADMIN]), is_active=True
-        )
-        .distinct()
-        .order_by("username"),
         "at": now(),
         "nav": "ticket",
     }

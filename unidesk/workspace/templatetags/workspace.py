@@ -436,6 +436,22 @@ def timeline(context: Any, items: list[tuple[str, Any]]) -> SafeString:
     return mark_safe(out)  # escaped above
 
 
+@register.simple_tag
+def options(choices: Any, selected: object) -> SafeString:
+    """<option>s of a select list from (value, label) pairs, `selected` chosen.
+
+    Django's widgets render each option through a template of its own; a ticket page has
+    about eighty options.
+    """
+    chosen = "" if selected is None else str(selected)
+    out = []
+    for value, label in choices:
+        value = "" if value is None else str(value)
+        mark = " selected" if value == chosen and value != "" else ""
+        out.append(f'<option value="{_e(value)}"{mark}>{_e(label)}</option>')
+    return mark_safe("".join(out))  # escaped above
+
+
 @register.filter
 def pct(value: float | None, digits: int = 1) -> str:
     """0.8734 -> "87.3%"; None -> "—"."""
