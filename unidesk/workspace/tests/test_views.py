@@ -449,3 +449,18 @@ def test_every_kind_of_timeline_item_shows_with_untrusted_values_escaped(desk) -
         "ev-sla_paused",
     ):
         assert shown in page, shown
+
+
+def test_the_queues_overview_costs_a_fixed_number_of_queries(
+    desk, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(desk.alice)
+    customer_writes("refund please")
+    client.get("/")
+    # session, user, the agent's queues with their figures
+    with django_assert_num_queries(3):
+        client.get("/")
+    for i in range(5):
+        customer_writes("where is my parcel", who=f"c{i}@x.io")
+    with django_assert_num_queries(3):
+        assert client.get("/").status_code == 200
