@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from unidesk.queues.models import Strategy, Urgency
 from unidesk.sla.models import Priority
 from unidesk.tickets.models import EventKind, Status
 
@@ -172,6 +173,29 @@ def ticket_rows(tickets: list[Any], tags: dict[int, list[str]], at: datetime) ->
             f"{_e(due_in(t.sla_due_at))}</td><td>{_e(waited(t.waiting_since))}</td></tr>"
         )
     return mark_safe("".join(rows))  # every value escaped by _e above
+
+
+@register.simple_tag
+def queue_rows(stats: list[Any]) -> SafeString:
+    """The queues overview's rows, built in Python like `ticket_rows` (one per queue)."""
+    url = reverse("workspace:inbox") + "?view=queue&amp;queue="
+    strategies = {value: _e(label) for value, label in Strategy.choices}
+    urgencies = {value: _e(label) for value, label in Urgency.choices}
+    rows = []
+    for s in stats:
+        q = s.queue
+        slug, urgency = _e(q.slug), int(q.urgency)
+        rows.append(
+            f'<tr class="urgency-{urgency}" data-queue="{slug}">'
+            f'<td><a href="{url}{slug}">{_e(q.name)}</a></td>'
+            f"<td>{strategies.get(q.strategy) or _e(q.strategy)}</td>"
+            f'<td><span class="badge u{urgency}">{urgencies.get(urgency) or urgency}</span></td>'
+            f'<td class="num waiting">{int(s.waiting)}</td>'
+            f'<td class="num">{_e(waited(s.oldest_waiting_since))}</td>'
+            f'<td class="num {"bad" if s.breached else ""}">{int(s.breached)}</td>'
+            f'<td class="num {"warn" if s.due_soon else ""}">{int(s.due_soon)}</td></tr>'
+        )
+    return mark_safe("".join(rows))  # every value escaped by _e above or a number
 
 
 def _e(value: object) -> str:
