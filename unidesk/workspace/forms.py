@@ -21,8 +21,10 @@ class InboxFilters(forms.Form):
     VIEWS = [("queue", _("Queue")), ("mine", _("Mine")), ("all", _("All open"))]
     view = forms.ChoiceField(choices=VIEWS, required=False)
     queue = forms.ModelChoiceField(Queue.objects.all(), to_field_name="slug", required=False)
-    status = forms.ChoiceField(choices=[("", _("Any status")), *Status.choices], required=False)
-    channel = forms.ChoiceField(choices=[("", _("Any channel")), *CHANNELS], required=False)
+    STATUSES = [("", _("Any status")), *Status.choices]
+    ANY_CHANNEL = [("", _("Any channel")), *CHANNELS]
+    status = forms.ChoiceField(choices=STATUSES, required=False)
+    channel = forms.ChoiceField(choices=ANY_CHANNEL, required=False)
     language = forms.CharField(max_length=16, required=False)
     tag = forms.CharField(max_length=64, required=False)
     breached = forms.BooleanField(required=False)
@@ -61,7 +63,8 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     assignee = forms.ModelChoiceField(User.objects.filter(is_active=True), required=False)
     tag = forms.CharField(max_length=64, required=False)
-    status = forms.ChoiceField(choices=[("", _("status…")), *Status.choices], required=False)
+    STATUSES = [("", _("status…")), *Status.choices]
+    status = forms.ChoiceField(choices=STATUSES, required=False)
     queue = forms.ModelChoiceField(Queue.objects.all(), required=False)
 
     def clean_ids(self) -> list[int]:

@@ -119,14 +119,16 @@ def next_ticket(request: HttpRequest, user: User) -> HttpResponse:
 # --- inbox ---------------------------------------------------------------------------------
 
 
-def _inbox_queryset(user: User, filters: forms.InboxFilters) -> tuple[QuerySet[Ticket], str]:
+def _inbox_queryset(
+    user: User, filters: forms.InboxFilters, visible: list[Queue]
+) -> tuple[QuerySet[Ticket], str]:
     data = filters.cleaned_data if filters.is_valid() else {}
     view = data.get("view") or ("queue" if data.get("queue") else "mine")
     qs = selectors.list_tickets(user)
     title = _("My tickets")
     queue: Queue | None = data.get("queue")
     if queue is not None and view == "queue":
-        if not user.sees_all_queues and queue not in list_visible_queues(user):
+        if not user.sees_all_queues and queue not in visible:
             raise PermissionDenied(_("You are not skilled for this queue."))
         # Waiting tickets in the queue's own order, as "next ticket" serves them.
         qs = (
@@ -174,7 +176,8 @@ def _search(qs: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
 @agent_view
 def inbox(request: HttpRequest, user: User) -> HttpResponse:
     filters = forms.InboxFilters(request.GET)
-    qs, title = _inbox_queryset(user, filters)
+    visible = list_visible_queues(user)
+    qs, title = _inbox_queryset(user, filters, visible)
     page = (filters.cleaned_data.get("page") if filters.is_valid() else None) or 1
     rows = list(
         qs.select_related(None)
@@ -190,9 +193,16 @@ def inbox(request: HttpRequest, user: User) -> HttpResponse:
         "tags": selectors.tag_names(rows[:PAGE_SIZE]),
         "page": page,
         "has_next": len(rows) > PAGE_SIZE,
-        "queues": list_visible_queues(user),
-        "agents": User.objects.filter(is_active=True).order_by("username"),
-        "bulk": forms.BulkForm(),
+        # Select lists as (value, label) pairs, rendered by one tag (see the ticket page).
+        "queue_slugs": [(q.slug, q.name) for q in visible],
+        "queue_ids": [(q.pk, q.name) for q in visible],
+        "agents": list(
+            User.objects.filter(is_active=True).order_by("username").values_list("pk", "username")
+        ),
+        "statuses": forms.InboxFilters.STATUSES,
+        "channels": forms.InboxFilters.ANY_CHANNEL,
+        "bulk_actions": forms.BulkForm.ACTIONS,
+        "bulk_statuses": forms.BulkForm.STATUSES,
         "nav": {"queue": "queues", "all": "all"}.get(view, "mine"),
         "query": request.GET.urlencode(),
         "at": now(),
