@@ -152,6 +152,9 @@ class Ticket(models.Model):
                 fields=["queue", "waiting_flag", "waiting_since", "sla_due_at"],
                 name="ticket_wait_age",
             ),
+            # The queues overview counts ranges of this one: no deadline, breached, not yet
+            # due, due within the hour (queues.selectors.list_queue_stats).
+            models.Index(fields=["queue", "waiting_flag", "sla_due_at"], name="ticket_wait_due"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["queue", "status"], name="ticket_queue_status"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),

@@ -21,8 +21,10 @@ class InboxFilters(forms.Form):
     VIEWS = [("queue", _("Queue")), ("mine", _("Mine")), ("all", _("All open"))]
     view = forms.ChoiceField(choices=VIEWS, required=False)
     queue = forms.ModelChoiceField(Queue.objects.all(), to_field_name="slug", required=False)
-    status = forms.ChoiceField(choices=[("", _("Any status")), *Status.choices], required=False)
-    channel = forms.ChoiceField(choices=[("", _("Any channel")), *CHANNELS], required=False)
+    STATUSES = [("", _("Any status")), *Status.choices]
+    ANY_CHANNEL = [("", _("Any channel")), *CHANNELS]
+    status = forms.ChoiceField(choices=STATUSES, required=False)
+    channel = forms.ChoiceField(choices=ANY_CHANNEL, required=False)
     language = forms.CharField(max_length=16, required=False)
     tag = forms.CharField(max_length=64, required=False)
     breached = forms.BooleanField(required=False)
@@ -30,12 +32,13 @@ class InboxFilters(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=1000, required=False)
 
 
+REPLY_STATUSES = [("", _("Status: default")), *Status.choices]
+
+
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000)
     internal = forms.BooleanField(required=False, label=_("Internal note"))
-    status = forms.ChoiceField(
-        choices=[("", _("Status: default")), *Status.choices], required=False, label=_("Then set")
-    )
+    status = forms.ChoiceField(choices=REPLY_STATUSES, required=False, label=_("Then set"))
 
 
 class TicketForm(forms.Form):
@@ -60,7 +63,8 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     assignee = forms.ModelChoiceField(User.objects.filter(is_active=True), required=False)
     tag = forms.CharField(max_length=64, required=False)
-    status = forms.ChoiceField(choices=[("", _("status…")), *Status.choices], required=False)
+    STATUSES = [("", _("status…")), *Status.choices]
+    status = forms.ChoiceField(choices=STATUSES, required=False)
     queue = forms.ModelChoiceField(Queue.objects.all(), required=False)
 
     def clean_ids(self) -> list[int]:

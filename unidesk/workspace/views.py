@@ -31,8 +31,16 @@ from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue
 from unidesk.queues.selectors import list_queue_stats, list_visible_queues
+from unidesk.sla.models import Priority
 from unidesk.tickets import selectors, services
-from unidesk.tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, EventKind, Ticket
+from unidesk.tickets.models import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    Attachment,
+    EventKind,
+    Status,
+    Ticket,
+)
 from unidesk.triage import desk
 from unidesk.triage.models import TopicModel
 from unidesk.workspace import forms
@@ -111,14 +119,16 @@ def next_ticket(request: HttpRequest, user: User) -> HttpResponse:
 # --- inbox ---------------------------------------------------------------------------------
 
 
-def _inbox_queryset(user: User, filters: forms.InboxFilters) -> tuple[QuerySet[Ticket], str]:
+def _inbox_queryset(
+    user: User, filters: forms.InboxFilters, visible: list[Queue]
+) -> tuple[QuerySet[Ticket], str]:
     data = filters.cleaned_data if filters.is_valid() else {}
     view = data.get("view") or ("queue" if data.get("queue") else "mine")
     qs = selectors.list_tickets(user)
     title = _("My tickets")
     queue: Queue | None = data.get("queue")
     if queue is not None and view == "queue":
-        if not user.sees_all_queues and queue not in list_visible_queues(user):
+        if not user.sees_all_queues and queue not in visible:
             raise PermissionDenied(_("You are not skilled for this queue."))
         # Waiting tickets in the queue's own order, as "next ticket" serves them.
         qs = (
@@ -166,7 +176,8 @@ def _search(qs: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
 @agent_view
 def inbox(request: HttpRequest, user: User) -> HttpResponse:
     filters = forms.InboxFilters(request.GET)
-    qs, title = _inbox_queryset(user, filters)
+    visible = list_visible_queues(user)
+    qs, title = _inbox_queryset(user, filters, visible)
     page = (filters.cleaned_data.get("page") if filters.is_valid() else None) or 1
     rows = list(
         qs.select_related(None)
@@ -182,9 +193,16 @@ def inbox(request: HttpRequest, user: User) -> HttpResponse:
         "tags": selectors.tag_names(rows[:PAGE_SIZE]),
         "page": page,
         "has_next": len(rows) > PAGE_SIZE,
-        "queues": list_visible_queues(user),
-        "agents": User.objects.filter(is_active=True).order_by("username"),
-        "bulk": forms.BulkForm(),
+        # Select lists as (value, label) pairs, rendered by one tag (see the ticket page).
+        "queue_slugs": [(q.slug, q.name) for q in visible],
+        "queue_ids": [(q.pk, q.name) for q in visible],
+        "agents": list(
+            User.objects.filter(is_active=True).order_by("username").values_list("pk", "username")
+        ),
+        "statuses": forms.InboxFilters.STATUSES,
+        "channels": forms.InboxFilters.ANY_CHANNEL,
+        "bulk_actions": forms.BulkForm.ACTIONS,
+        "bulk_statuses": forms.BulkForm.STATUSES,
         "nav": {"queue": "queues", "all": "all"}.get(view, "mine"),
         "query": request.GET.urlencode(),
         "at": now(),
@@ -251,7 +269,6 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         return render(request, "workspace/_timeline.html", {"timeline": _timeline(ticket)})
     if _is_htmx(request) and request.GET.get("part") == "visitor":
         return render(request, "workspace/_visitor.html", {"visitor": chat.get_visitor(ticket)})
-    tags = [t.name for t in ticket.tags.all()]
     context = {
         "ticket": ticket,
         "topic": getattr(ticket, "topic", None),  # joined by access_ticket; None without
@@ -260,26 +277,28 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         "identities": list(ticket.customer.identities.all()),
         "other_tickets": list(
             selectors.list_tickets(user)
+            .select_related(None)
+            .prefetch_related(None)
             .filter(customer=ticket.customer)
             .exclude(pk=ticket.pk)
-            .order_by("-created_at")[:10]
+            .order_by("-created_at")
+            .only("subject", "status", "channel")[:10]
         ),
-        "reply_form": forms.ReplyForm(),
-        "ticket_form": forms.TicketForm(
-            initial={
-                "status": ticket.status,
-                "priority": ticket.priority,
-                "queue": ticket.queue_id,
-                "assignee": ticket.assignee_id,
-                "tags": ", ".join(tags),
-            }
+        # The side form's select lists, as (value, label) pairs: no model objects, no
+        # widget templates (bench/RESULTS.md).
+        "reply_statuses": forms.REPLY_STATUSES,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "tags": ", ".join(ticket.tags.order_by("name").values_list("name", flat=True)),
+        "queues": list(Queue.objects.values_list("pk", "name")),
+        "agents": list(
+            User.objects.filter(
+                Q(skills=ticket.queue) | Q(role__in=[Role.LEAD, Role.ADMIN]), is_active=True
+            )
+            .distinct()
+            .order_by("username")
+            .values_list("pk", "username")
         ),
-        "queues": Queue.objects.all(),
-        "agents": User.objects.filter(
-            Q(skills=ticket.queue) | Q(role__in=[Role.LEAD, Role.ADMIN]), is_active=True
-        )
-        .distinct()
-        .order_by("username"),
         "at": now(),
         "nav": "ticket",
     }

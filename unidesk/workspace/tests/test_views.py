@@ -321,3 +321,146 @@ def test_next_ticket_says_when_the_agent_holds_as_many_chats_as_allowed(desk) ->
 
     assert "You hold 3 chats" in response.content.decode()
     assert Ticket.objects.filter(assignee=desk.alice).count() == 3
+
+
+def test_every_kind_of_timeline_item_shows_with_untrusted_values_escaped(desk) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from unidesk.channels.email.models import Email
+    from unidesk.outbox.models import Delivery
+    from unidesk.tickets.models import Attachment, Event, EventKind
+
+    ticket = customer_writes("hi")
+    at = timezone.now()
+    evil = '<b x="1">&\''
+
+    def message(kind: str, **fields):  # type: ignore[no-untyped-def]
+        return Message.objects.create(
+            ticket=ticket, kind=kind, channel="email", created_at=at, **fields
+        )
+
+    chat = message(
+        "customer",
+        sender_address="chat:abc",
+        text="from chat",
+        sentiment="negative",
+        signals={"laughter": 1},
+        flags={
+            "auto_reply": True,
+            "auto_reply_reason": evil,
+            "bounce": True,
+            "unparseable": True,
+            "unparseable_reason": evil,
+            "rate_limited": True,
+            "edited": True,
+            "attachments_too_large": [{"filename": evil, "size": 2048}],
+        },
+    )
+    Attachment.objects.create(
+        message=chat, filename=evil, content_type="image/png", size=10, sha256="x"
+    )
+    Attachment.objects.create(
+        message=chat, filename="a.pdf", content_type="application/pdf", size=10, sha256="y"
+    )
+    message(
+        "customer",
+        sender_name=evil,
+        sender_address=evil,
+        text=evil,
+        is_abusive=True,
+        masked_text="you ***",
+    )
+    message("note", author=desk.alice, text="a note")
+    mailed = message(
+        "customer",
+        sender_address="ann@example.com",
+        text="mail body",
+        html="<p>formatted</p>",
+        flags={"unparseable": True},
+    )
+    Email.objects.create(
+        direction="in",
+        status="ok",
+        message=mailed,
+        mail_id="<m1@x>",
+        via="smtp",
+        to=evil,
+        cc=evil,
+        quoted_text=evil,
+        signature=evil,
+        raw="email/a.eml",
+        created_at=at,
+    )
+    message("customer", sender_address="bob@example.com", html="<p>html <script>x()</script></p>")
+    message("system", sender_name="", sender_address=evil, text="auto", flags={"bounce": True})
+    for status, attempts in (("sent", 1), ("failed", 3), ("queued", 2), ("queued", 0)):
+        reply = message("reply", author=desk.alice, text=f"reply {status} {attempts}")
+        Delivery.objects.create(
+            message=reply,
+            channel="email",
+            status=status,
+            attempts=attempts,
+            last_error=evil,
+            created_at=at,
+        )
+    for kind in (
+        EventKind.QUEUE,
+        EventKind.ASSIGNED,
+        EventKind.STATUS,
+        EventKind.SLA_PAUSED,
+        EventKind.DELIVERY_FAILED,
+    ):
+        Event.objects.create(
+            ticket=ticket,
+            kind=kind,
+            actor=desk.alice,
+            created_at=at,
+            data={"queue": evil, "assignee": evil, "status": evil, "clock": evil, "error": evil},
+        )
+
+    page = logged_in(desk.lead).get(f"/tickets/{ticket.pk}/").content.decode()
+
+    assert '<b x="1">' not in page and "<script>" not in page
+    assert "&lt;b x=&quot;1&quot;&gt;&amp;&#x27;" in page
+    for shown in (
+        "web chat",
+        "auto-reply",
+        "bounce",
+        "unparseable",
+        "rate limit",
+        "Edited by the customer",
+        "Attachments over the size limit",
+        "2.0\xa0KB",
+        'class="thumb"',
+        "Insults are masked.",
+        "internal note",
+        "This e-mail could not be read",
+        "Show quoted text",
+        "Show the formatted message",
+        "Original (.eml)",
+        "Delivered to the channel",
+        "Not delivered",
+        "csrfmiddlewaretoken",
+        "Sending failed 2 times, retrying",
+        "Sending…",
+        "😂",
+        "<p>html </p>",
+        "ev-queue",
+        "ev-sla_paused",
+    ):
+        assert shown in page, shown
+
+
+def test_the_queues_overview_costs_a_fixed_number_of_queries(
+    desk, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(desk.alice)
+    customer_writes("refund please")
+    client.get("/")
+    # session, user, the agent's queues with their figures
+    with django_assert_num_queries(3):
+        client.get("/")
+    for i in range(5):
+        customer_writes("where is my parcel", who=f"c{i}@x.io")
+    with django_assert_num_queries(3):
+        assert client.get("/").status_code == 200
