@@ -293,7 +293,11 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         "queues": list(Queue.objects.values_list("pk", "name")),
         "agents": list(
             User.objects.filter(
-                Q(skills=ticket.queue) | Q(role__in=[Role.LEAD, Role.ADMIN]), is_active=True
+                # The current assignee stays in the list even when no longer skilled for
+                # the queue: saving the form must not unassign the ticket silently.
+                Q(skills=ticket.queue, is_active=True)
+                | Q(role__in=[Role.LEAD, Role.ADMIN], is_active=True)
+                | Q(pk=ticket.assignee_id)
             )
             .distinct()
             .order_by("username")

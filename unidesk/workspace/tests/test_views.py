@@ -464,3 +464,14 @@ def test_the_queues_overview_costs_a_fixed_number_of_queries(
         customer_writes("where is my parcel", who=f"c{i}@x.io")
     with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
+
+
+def test_the_assignee_list_keeps_an_assignee_no_longer_skilled_for_the_queue(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = customer_writes("refund please")
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=desk.alice)
+    desk.alice.skills.remove(ticket.queue)
+
+    page = logged_in(desk.lead).get(f"/tickets/{ticket.pk}/").content.decode()
+
+    # Saving the side form (to change the priority, say) must not unassign her.
+    assert f'<option value="{desk.alice.pk}" selected>alice</option>' in page
