@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import special
 
@@ -88,6 +88,9 @@ def test_it_computes_log_k_in_every_regime() -> None:
 )
 def test_it_converges_to_erlang_c_as_patience_grows(load: float, extra: int, t: float) -> None:
     n = math.floor(load) + 1 + extra
+    # A queue a hair from unstable (load 1.99999999999994 on 2 agents) relaxes over ages:
+    # the patience "far beyond" that is out of any real range, and refused as such.
+    assume(n - load > 1e-3)
     c = erlang_c_metrics(agents=n, load_erlangs=load, aht_s=180, target_s=t)
     # Abandonment matters on the queue's relaxation time, ~ AHT * load / (n - load)^2, and on
     # the mean wait: a patience far beyond both must give Erlang C. The gap shrinks like
