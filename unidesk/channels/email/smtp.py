@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections
 
 from unidesk.channels.email.services import accepts, receive_email
 from unidesk.triage.analyze import warm_up
@@ -25,21 +25,22 @@ from unidesk.triage.analyze import warm_up
 log = logging.getLogger(__name__)
 
 
-def _fresh_connection() -> None:
-    """Worker threads keep their database connection between mails; drop a broken one."""
-    if connection.connection is not None and not connection.is_usable():
-        connection.close()
-
-
 def _accepts(address: str) -> bool:
-    _fresh_connection()
-    return accepts(address)
+    try:
+        return accepts(address)
+    finally:
+        close_old_connections()
 
 
 def _store(raw: bytes, envelope_from: str, recipients: list[str]) -> str:
-    _fresh_connection()
-    result = receive_email(raw, via="smtp", envelope_from=envelope_from, envelope_to=recipients)
-    return result.status
+    try:
+        return receive_email(
+            raw, via="smtp", envelope_from=envelope_from, envelope_to=recipients
+        ).status
+    finally:
+        # Each mail gives its connection back, as a web request does (to PostgreSQL's
+        # pool; a broken one is dropped), instead of a thread holding one for its life.
+        close_old_connections()
 
 
 class Handler:
