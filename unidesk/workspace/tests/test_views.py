@@ -184,6 +184,34 @@ def test_list_pages_cost_a_fixed_number_of_queries(desk, django_assert_num_queri
         client.get("/inbox/", {"view": "all"})
 
 
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        # session, user, the queue (the filter form), visible queues, its rows, their
+        # tags, agents
+        ({"view": "queue", "queue": "general"}, 7),
+        ({"view": "mine"}, 6),
+    ],
+)
+def test_the_other_inbox_views_cost_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+    desk, django_assert_num_queries, params, queries
+) -> None:
+    client = logged_in(desk.alice)
+    take = reverse("workspace:next")
+    customer_writes("how do I change my name", who="c0@x.io")
+    customer_writes("how do I change my name", who="c00@x.io")
+    client.post(take)  # one ticket is hers, one waits in the queue
+    client.get("/inbox/", params)  # warm the session
+    with django_assert_num_queries(queries):
+        client.get("/inbox/", params)
+    for i in range(1, 25):
+        customer_writes("how do I change my name", who=f"c{i}@x.io")
+        if i % 2:
+            client.post(take)
+    with django_assert_num_queries(queries):
+        client.get("/inbox/", params)
+
+
 def test_the_ticket_page_costs_a_fixed_number_of_queries(desk, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     client = logged_in(desk.alice)
     ticket = customer_writes("refund please")
