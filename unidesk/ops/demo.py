@@ -590,7 +590,7 @@ class _RawTable:
     def insert(self, rows: list[dict[str, Any]], *, with_ids: bool = True) -> None:
         columns = [f for f in self.fields if with_ids or not f.primary_key]
         table = connection.ops.quote_name(self.model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+        names = ", ".join(connection.ops.quote_name(str(f.column)) for f in columns)
         marks = ", ".join(["%s"] * len(columns))
         params = [tuple(self._value(row, f.attname) for f in columns) for row in rows]
         with connection.cursor() as cursor:
