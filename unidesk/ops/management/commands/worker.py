@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
 from argparse import ArgumentParser
 from datetime import timedelta
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from unidesk.core.process import stop_event
 from unidesk.outbox.services import deliver_due
 from unidesk.tickets.services import close_solved_tickets, mark_breaches
 from unidesk.triage import desk
@@ -33,14 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one pass of everything, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
+        stop = stop_event(on_signals=not options["once"])
         if not options["once"]:
-            signal.signal(signal.SIGTERM, _stop)
-            signal.signal(signal.SIGINT, _stop)
             log.info("worker started")
         next_sweep = 0.0
         while not stop.is_set():

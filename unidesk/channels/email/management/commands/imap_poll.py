@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from argparse import ArgumentParser
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +10,7 @@ from django.db import close_old_connections
 
 from unidesk.channels.email.imap import ImapError, poll_mailbox
 from unidesk.channels.email.models import Mailbox
+from unidesk.core.process import stop_event
 
 log = logging.getLogger("unidesk.imap")
 
@@ -29,14 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=settings.UNIDESK_IMAP_POLL_SECONDS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = threading.Event()
-        if not options["once"]:
-
-            def _stop(signum: int, frame: FrameType | None) -> None:
-                stop.set()
-
-            signal.signal(signal.SIGTERM, _stop)
-            signal.signal(signal.SIGINT, _stop)
+        stop = stop_event(on_signals=not options["once"])
         failures = 0
         while not stop.is_set():
             close_old_connections()

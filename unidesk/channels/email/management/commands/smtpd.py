@@ -1,16 +1,14 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from argparse import ArgumentParser
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from unidesk.channels.email.smtp import start_receiver
+from unidesk.core.process import stop_event
 
 log = logging.getLogger("unidesk.smtpd")
 
@@ -27,13 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4, help="database threads")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
+        stop = stop_event()
         controller, handler = start_receiver(
             host=options["host"], port=options["port"], workers=options["workers"]
         )

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from argparse import ArgumentParser
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,6 +11,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from unidesk.channels.telegram.models import Mode, TelegramBot
 from unidesk.channels.telegram.services import Unavailable, poll_once
 from unidesk.core.errors import DomainError
+from unidesk.core.process import stop_event
 
 log = logging.getLogger("unidesk.telegram")
 
@@ -30,14 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one round, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        if not options["once"]:
-            signal.signal(signal.SIGTERM, _stop)
-            signal.signal(signal.SIGINT, _stop)
+        stop = stop_event(on_signals=not options["once"])
         backoff = 1.0
         while not stop.is_set():
             if not options["once"]:
