@@ -9,13 +9,14 @@ channel layer (crossing from sync to async code costs more than the send itself)
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import logging
 import os
 import threading
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -38,16 +39,14 @@ def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
         for group, payload in messages:
             await layer.group_send(group, {"type": "desk.notice", "payload": payload})
 
-    loop = _serving_loop()
-    if loop is not None:
-        # Inside the web server: hand the sends to its event loop and go on; the request
-        # need not wait for agents' sockets to be told.
-        asyncio.run_coroutine_threadsafe(send(), loop).add_done_callback(_log_failure)
-        return
-    try:
-        async_to_sync(send)()
-    except Exception:  # live updates are best effort; the data is already committed
-        log.warning("live updates failed", exc_info=True)
+    # Inside the web server the sends go to its event loop, where the channel layer and
+    # the agents' sockets live; elsewhere (worker, smtpd, telegram-poll) to this process's
+    # sender loop. Either way the caller goes on: the data is committed, and live updates
+    # are best effort.
+    loop = _serving_loop() or _sender_loop()
+    future = asyncio.run_coroutine_threadsafe(send(), loop)
+    _in_flight.add(future)
+    future.add_done_callback(_done)
 
 
 def _serving_loop() -> asyncio.AbstractEventLoop | None:
@@ -61,9 +60,39 @@ def _serving_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop.is_running() else None
 
 
-def _log_failure(future: concurrent.futures.Future[None]) -> None:
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
+_sender_lock = threading.Lock()
+_in_flight: set[concurrent.futures.Future[None]] = set()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """This process's own event loop for sends from outside the web server, on a daemon
+    thread started on first use (and again in a forked child).
+
+    One loop for the life of the process: `async_to_sync` would start a loop and a thread
+    for every commit, which cost more than the intake of the message itself."""
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="unidesk-live", daemon=True).start()
+            _sender = (os.getpid(), loop)
+        return _sender[1]
+
+
+def _done(future: concurrent.futures.Future[None]) -> None:
+    _in_flight.discard(future)
     if not future.cancelled() and future.exception() is not None:
         log.warning("live updates failed", exc_info=future.exception())
+
+
+def drain(timeout: float = 2.0) -> None:
+    """Wait (up to `timeout` seconds) for the notices still being sent, so that a command
+    that ends right after its last commit still tells the agents. Run at exit."""
+    concurrent.futures.wait(list(_in_flight), timeout=timeout)
+
+
+atexit.register(drain)
 
 
 def _flush() -> None:
