@@ -107,10 +107,15 @@ if IS_SQLITE:
     # the way production does.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
-    # Server-side binding lets psycopg prepare hot statements (after 5 uses), so the queue
-    # engine's index seeks skip PostgreSQL's planner, which otherwise costs more than the
-    # seek itself on a table with several indexes. See bench/RESULTS.md.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Server-side binding and a prepare threshold let psycopg prepare hot statements (after
+    # that many uses on a connection), so the queue engine's index seeks skip PostgreSQL's
+    # planner, which otherwise costs more than the seek itself on a table with several
+    # indexes (bench/RESULTS.md). Django leaves preparing off unless asked; 0 turns it off
+    # (for PgBouncer in transaction mode).
+    _PREPARE = env_int("UNIDESK_DB_PREPARE_THRESHOLD", 5, minimum=0)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=_PREPARE or None
+    )
     # A pool per process (psycopg_pool): a request borrows a connection instead of opening
     # one (a new PostgreSQL backend costs milliseconds), and prepared statements survive.
     _POOL_SIZE = env_int("UNIDESK_DB_POOL_SIZE", 10, minimum=0)

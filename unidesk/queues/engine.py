@@ -29,10 +29,10 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from unidesk.accounts.models import User
-from unidesk.core.cache import ConfigCache
 from unidesk.core.time import now
 from unidesk.queues.models import Queue, Strategy
-from unidesk.tickets.models import EventKind, Status, Ticket
+from unidesk.queues.selectors import workable_queues
+from unidesk.tickets.models import HOLDING_STATUSES, LIVE_CHANNELS, EventKind, Status, Ticket
 from unidesk.tickets.services import record_event
 
 _MAX_ATTEMPTS = 8
@@ -47,28 +47,6 @@ ORDERINGS: dict[str, tuple[tuple[str, bool], ...]] = {
 }
 _OVERDUE = (("waiting_since", False),)
 _HEAD_COLUMNS = ("id", "queue_id", "priority", "channel_weight", "sla_due_at", "waiting_since")
-#: Channels whose conversations are live: each one an agent holds counts against capacity.
-LIVE_CHANNELS = ("chat",)
-#: Statuses in which an assigned live conversation still occupies the agent.
-_HOLDING = (Status.NEW, Status.OPEN, Status.PENDING)
-
-
-_workable: ConfigCache[list[Queue]] = ConfigCache("queues each agent works")
-
-
-def workable_queues(agent: User) -> list[Queue]:
-    """Queues the agent is skilled for; leads and admins without skills work every queue.
-
-    Read at every "next ticket", so kept with the desk's configuration (a change of skills
-    or queues in this process clears it at once; see core.apps)."""
-
-    def load() -> list[Queue]:
-        queues = list(agent.skills.all())
-        if not queues and agent.sees_all_queues:
-            queues = list(Queue.objects.all())
-        return sorted(queues, key=lambda q: (-q.urgency, q.pk))
-
-    return list(_workable.get((agent.pk, agent.sees_all_queues), load))
 
 
 def _cutoff(queue: Queue, at: datetime) -> datetime:
@@ -109,39 +87,58 @@ class _Head:
                 since or 0)  # fmt: skip
 
 
+def _seeks(queue: Queue) -> list[tuple[int, tuple[tuple[str, bool], ...]]]:
+    """The queue's head seeks as (stage, order): a hybrid queue's overdue seek (stage 0)
+    goes before its fresh one (stage 1)."""
+    seeks: list[tuple[int, tuple[tuple[str, bool], ...]]] = [(1, ORDERINGS[queue.strategy])]
+    if queue.strategy == Strategy.HYBRID:
+        seeks.insert(0, (0, _OVERDUE))
+    return seeks
+
+
+def _seek_sql(
+    queue: Queue, stage: int, order: tuple[tuple[str, bool], ...], *, select: str,
+    at: datetime, skip_channels: tuple[str, ...], lock: bool = False,
+) -> tuple[str, list[Any]]:  # fmt: skip
+    """One index seek for the head of `queue`: `SELECT {select} ... ORDER BY ... LIMIT 1`.
+
+    Written as SQL because this is the hot path: building the ORM query cost more than
+    the seek itself (bench/RESULTS.md). With `lock`, the row is read under `FOR UPDATE
+    SKIP LOCKED` where the database has it (PostgreSQL)."""
+    quote = connection.ops.quote_name
+    where = f"{quote('queue_id')} = %s AND {quote('waiting_flag')} = 1"
+    params: list[Any] = [queue.pk]
+    if stage == 0:
+        where += f" AND {quote('waiting_since')} <= %s"
+        params.append(connection.ops.adapt_datetimefield_value(_cutoff(queue, at)))
+    if skip_channels:
+        where += f" AND {quote('channel')} NOT IN ({', '.join(['%s'] * len(skip_channels))})"
+        params.extend(skip_channels)
+    order_sql = ", ".join(f"{quote(c)} {'DESC' if d else 'ASC'}" for c, d in order)
+    sql = (
+        f"SELECT {select} FROM {quote(Ticket._meta.db_table)} "
+        f"WHERE {where} ORDER BY {order_sql} LIMIT 1"
+    )
+    if lock and connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE SKIP LOCKED"
+    return sql, params
+
+
 def _heads(
     queues: list[Queue], *, at: datetime, skip_channels: tuple[str, ...] = ()
 ) -> list[_Head]:
-    """Every queue's head in one round trip: a UNION ALL of one index seek per queue.
-
-    Written as SQL because this is the hot path: building one ORM query per queue cost
-    more than the seeks themselves (bench/RESULTS.md).
-    """
-    quote = connection.ops.quote_name
-    table = quote(Ticket._meta.db_table)
-    columns = ", ".join(quote(c) for c in (*_HEAD_COLUMNS, "channel"))
+    """Every queue's head in one round trip: a UNION ALL of one index seek per queue."""
+    columns = ", ".join(connection.ops.quote_name(c) for c in (*_HEAD_COLUMNS, "channel"))
     parts: list[str] = []
     params: list[Any] = []
     for queue in queues:
-        seeks: list[tuple[int, tuple[tuple[str, bool], ...]]] = [(1, ORDERINGS[queue.strategy])]
-        if queue.strategy == Strategy.HYBRID:
-            seeks.insert(0, (0, _OVERDUE))
-        for stage, order in seeks:
-            where = f"{quote('queue_id')} = %s AND {quote('waiting_flag')} = 1"
-            params.append(queue.pk)
-            if stage == 0:
-                where += f" AND {quote('waiting_since')} <= %s"
-                params.append(connection.ops.adapt_datetimefield_value(_cutoff(queue, at)))
-            if skip_channels:
-                where += (
-                    f" AND {quote('channel')} NOT IN ({', '.join(['%s'] * len(skip_channels))})"
-                )
-                params.extend(skip_channels)
-            order_sql = ", ".join(f"{quote(c)} {'DESC' if d else 'ASC'}" for c, d in order)
-            parts.append(
-                f"SELECT * FROM (SELECT {stage} AS stage, {columns} FROM {table} "
-                f"WHERE {where} ORDER BY {order_sql} LIMIT 1) h{len(parts)}"
-            )
+        for stage, order in _seeks(queue):
+            sql, seek_params = _seek_sql(
+                queue, stage, order, select=f"{stage} AS stage, {columns}", at=at,
+                skip_channels=skip_channels,
+            )  # fmt: skip
+            parts.append(f"SELECT * FROM ({sql}) h{len(parts)}")
+            params += seek_params
     if not parts:
         return []
     with connection.cursor() as cursor:
@@ -167,7 +164,7 @@ def _choose(
 def count_live_conversations(agent: User) -> int:
     """Unsolved live chats assigned to the agent (what capacity limits)."""
     return Ticket.objects.filter(
-        assignee=agent, channel__in=LIVE_CHANNELS, status__in=_HOLDING
+        assignee=agent, channel__in=LIVE_CHANNELS, status__in=HOLDING_STATUSES
     ).count()
 
 
@@ -185,39 +182,35 @@ def _choose_within_capacity(
 
 def _claim_head(
     queue: Queue, agent: User, *, at: datetime, skip_channels: tuple[str, ...]
-) -> int | None:
-    """Assign the queue's head to `agent` in one statement; the id claimed, or None.
+) -> Ticket | None:
+    """Assign the queue's head to `agent` in one statement; the ticket claimed, or None.
 
-    `UPDATE ... WHERE id = (the head) RETURNING id`: on PostgreSQL the head is read under
+    `UPDATE ... WHERE id = (the head) RETURNING ...`: on PostgreSQL the head is read under
     `FOR UPDATE SKIP LOCKED`, so a concurrent claim skips the row this one holds (and this
-    one skips theirs); SQLite runs it under the IMMEDIATE write lock.
+    one skips theirs); SQLite runs it under the IMMEDIATE write lock. The updated row comes
+    back with the statement, so the claimed ticket costs no second read.
     """
-    candidates = []
-    if queue.strategy == Strategy.HYBRID:
-        candidates.append(head_queryset(queue, at=at, overdue=True, skip_channels=skip_channels))
-    candidates.append(head_queryset(queue, at=at, skip_channels=skip_channels))
     quote = connection.ops.quote_name
-    table = quote(Ticket._meta.db_table)
-    for qs in candidates:
-        head = qs.values("pk")[:1]
-        if connection.features.has_select_for_update_skip_locked:
-            head = head.select_for_update(skip_locked=True, of=("self",))
-        head_sql, head_params = head.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {quote('assignee_id')} = %s, {quote('status')} = %s, "
-                f"{quote('updated_at')} = %s WHERE {quote('waiting_flag')} = 1 "
-                f"AND {quote('id')} = ({head_sql}) RETURNING {quote('id')}",
-                [
-                    agent.pk,
-                    Status.OPEN.value,
-                    connection.ops.adapt_datetimefield_value(at),
-                    *head_params,
-                ],
-            )
-            row = cursor.fetchone()
-        if row is not None:
-            return int(row[0])
+    # The columns by name, not `*`: a statement prepared by a long-lived connection must
+    # keep its result type across a migration that adds a column.
+    columns = ", ".join(quote(str(f.column)) for f in Ticket._meta.concrete_fields)
+    for stage, order in _seeks(queue):
+        head_sql, head_params = _seek_sql(
+            queue, stage, order, select=quote("id"), at=at, skip_channels=skip_channels,
+            lock=True,
+        )  # fmt: skip
+        claimed = Ticket.objects.raw(
+            f"UPDATE {quote(Ticket._meta.db_table)} SET {quote('assignee_id')} = %s, "
+            f"{quote('status')} = %s, {quote('updated_at')} = %s "
+            f"WHERE {quote('waiting_flag')} = 1 AND {quote('id')} = ({head_sql}) "
+            f"RETURNING {columns}",
+            [agent.pk, Status.OPEN.value, connection.ops.adapt_datetimefield_value(at),
+             *head_params],
+        )  # fmt: skip
+        for ticket in claimed:
+            ticket.queue = queue
+            ticket.assignee = agent
+            return ticket
     return None
 
 
@@ -238,10 +231,9 @@ def claim_next_ticket(agent: User, *, at: datetime | None = None) -> Ticket | No
         if choice is None:
             return None
         with transaction.atomic():
-            ticket_id = _claim_head(by_id[choice.queue_id], agent, at=at, skip_channels=skipped)
-            if ticket_id is None:
+            ticket = _claim_head(by_id[choice.queue_id], agent, at=at, skip_channels=skipped)
+            if ticket is None:
                 continue  # taken meanwhile: choose again
-            ticket = Ticket.objects.select_related("queue", "customer").get(pk=ticket_id)
             record_event(
                 ticket,
                 EventKind.ASSIGNED,

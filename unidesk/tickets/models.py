@@ -35,6 +35,10 @@ DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
 #: this as the generated column `waiting_flag`, which leads every queue-engine index: an
 #: equality on it works with bound parameters on SQLite, where a partial index would not.
 WAITING = Q(status__in=[Status.NEW, Status.OPEN], assignee__isnull=True)
+#: Channels whose conversations are live: each one an agent holds counts against capacity.
+LIVE_CHANNELS = ("chat",)
+#: Statuses in which an assigned live conversation still occupies the agent.
+HOLDING_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 class Tag(models.Model):
@@ -156,6 +160,14 @@ class Ticket(models.Model):
             # due, due within the hour (queues.selectors.list_queue_stats).
             models.Index(fields=["queue", "waiting_flag", "sla_due_at"], name="ticket_wait_due"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The chats an agent holds, counted when "next ticket" offers a chat: a seek
+            # over those few rows, not over every ticket the agent ever solved (PostgreSQL;
+            # SQLite binds the values as parameters and uses ticket_assignee_status).
+            models.Index(
+                fields=["assignee"],
+                condition=Q(channel__in=LIVE_CHANNELS, status__in=HOLDING_STATUSES),
+                name="ticket_live_held",
+            ),
             models.Index(fields=["queue", "status"], name="ticket_queue_status"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
             models.Index(

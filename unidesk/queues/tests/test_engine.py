@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import T0, make_user
 from unidesk.customers.models import Customer
@@ -271,3 +272,24 @@ class TestChatCapacity:
         self.holding(desk.alice, desk.payments, 3)
         with django_assert_num_queries(2 + 2):  # + the count, + the heads without chats
             assert peek_next_ticket(desk.alice, at=T0) == email
+
+
+def test_a_claim_costs_three_statements_and_returns_the_whole_ticket(desk) -> None:  # type: ignore[no-untyped-def]
+    email = waiting(desk.payments, minutes_ago=5, channel="email", weight=2)
+    peek_next_ticket(desk.alice, at=T0)  # her queues are now kept with the configuration
+
+    with CaptureQueriesContext(connection) as captured:
+        claimed = claim_next_ticket(desk.alice, at=T0)
+
+    # Every head in one round trip, the claim (UPDATE ... RETURNING the row), the
+    # "assigned" event; no second read of the ticket. (Transaction control aside.)
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE", "BEGIN")] == [
+        "SELECT", "UPDATE", "INSERT",
+    ]  # fmt: skip
+    stored = Ticket.objects.get(pk=email.pk)
+    assert claimed == stored
+    for field in Ticket._meta.concrete_fields:
+        assert getattr(claimed, field.attname) == getattr(stored, field.attname), field.name
+    assert claimed.assignee == desk.alice and claimed.queue == desk.payments
+    assert claimed.status == Status.OPEN and claimed.waiting_flag == 0
