@@ -16,6 +16,10 @@ class CoreConfig(AppConfig):
             for model in apps.get_app_config(label).get_models():
                 post_save.connect(clear_config_caches, sender=model, weak=False)
                 post_delete.connect(clear_config_caches, sender=model, weak=False)
-        # Agents' skills (Queue.agents) decide which queues "next ticket" looks at.
+        # Agents' skills (Queue.agents), roles and being active decide which queues
+        # "next ticket" looks at, which tickets they may open and to whom a ticket may go.
         queue_agents = apps.get_model("queues", "Queue").agents.through
         m2m_changed.connect(clear_config_caches, sender=queue_agents, weak=False)
+        user = apps.get_model("accounts", "User")
+        post_save.connect(clear_config_caches, sender=user, weak=False)
+        post_delete.connect(clear_config_caches, sender=user, weak=False)

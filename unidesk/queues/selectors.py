@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from unidesk.accounts.models import User
+from unidesk.accounts.models import Role, User
+from unidesk.core.cache import ConfigCache
 from unidesk.queues.models import Queue
 from unidesk.tickets.models import Ticket
 
@@ -29,6 +31,48 @@ class QueueStats:
         if self.oldest_waiting_since is None:
             return None
         return max(0, int((at - self.oldest_waiting_since).total_seconds()))
+
+
+_workable: ConfigCache[list[Queue]] = ConfigCache("queues each agent works")
+_queue_choices: ConfigCache[list[tuple[int, str]]] = ConfigCache("queue choices")
+_assignable: ConfigCache[list[tuple[int, str]]] = ConfigCache("agents assignable per queue")
+
+
+def workable_queues(agent: User) -> list[Queue]:
+    """Queues the agent is skilled for; leads and admins without skills work every queue.
+
+    Read at every "next ticket" and every ticket an agent opens, so kept with the desk's
+    configuration (a change of skills, queues or users in this process clears it at once;
+    see core.apps). The Queue objects are shared: read them, never change them."""
+
+    def load() -> list[Queue]:
+        queues = list(agent.skills.all())
+        if not queues and agent.sees_all_queues:
+            queues = list(Queue.objects.all())
+        return sorted(queues, key=lambda q: (-q.urgency, q.pk))
+
+    return list(_workable.get((agent.pk, agent.sees_all_queues), load))
+
+
+def queue_choices() -> list[tuple[int, str]]:
+    """(id, name) of every queue, for select lists."""
+    return list(_queue_choices.get(None, lambda: list(Queue.objects.values_list("pk", "name"))))
+
+
+def assignable_agents(queue_id: int) -> list[tuple[int, str]]:
+    """(id, username) of the active users who may be given a ticket of the queue: agents
+    skilled for it, and every lead and admin; by username."""
+
+    def load() -> list[tuple[int, str]]:
+        return list(
+            User.objects.filter(Q(skills=queue_id) | Q(role__in=[Role.LEAD, Role.ADMIN]))
+            .filter(is_active=True)
+            .distinct()
+            .order_by("username")
+            .values_list("pk", "username")
+        )
+
+    return list(_assignable.get(queue_id, load))
 
 
 def list_visible_queues(user: User) -> list[Queue]:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from unidesk.accounts.models import User
 from unidesk.core.errors import NotFound, PermissionDenied
+from unidesk.queues.selectors import workable_queues
 from unidesk.tickets.models import Attachment, Message, Ticket
 
 
@@ -27,7 +28,7 @@ def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ti
 def can_work(user: User, ticket: Ticket) -> bool:
     if user.sees_all_queues or ticket.assignee_id == user.pk:
         return True
-    return ticket.queue.agents.filter(pk=user.pk).exists()
+    return any(queue.pk == ticket.queue_id for queue in workable_queues(user))
 
 
 def list_tickets(user: User) -> QuerySet[Ticket]:

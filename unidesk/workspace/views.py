@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from unidesk.accounts.models import Role, User
+from unidesk.accounts.models import User
 from unidesk.channels.chat import selectors as chat
 from unidesk.channels.email import files
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
@@ -30,7 +30,12 @@ from unidesk.outbox.models import Delivery
 from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue
-from unidesk.queues.selectors import list_queue_stats, list_visible_queues
+from unidesk.queues.selectors import (
+    assignable_agents,
+    list_queue_stats,
+    list_visible_queues,
+    queue_choices,
+)
 from unidesk.sla.models import Priority
 from unidesk.tickets import selectors, services
 from unidesk.tickets.models import (
@@ -262,6 +267,16 @@ def _timeline(ticket: Ticket) -> list[tuple[str, Any]]:
     return items
 
 
+def _assignee_choices(ticket: Ticket) -> list[tuple[int, str]]:
+    """Who the ticket may be given to. The current assignee stays in the list even when no
+    longer skilled for the queue: saving the form must not unassign the ticket silently."""
+    agents = assignable_agents(ticket.queue_id)
+    if ticket.assignee is not None and all(pk != ticket.assignee.pk for pk, _n in agents):
+        agents.append((ticket.assignee.pk, ticket.assignee.username))
+        agents.sort(key=lambda agent: agent[1])
+    return agents
+
+
 @agent_view
 def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
     ticket = selectors.access_ticket(user, ticket_id)
@@ -290,19 +305,8 @@ def ticket(request: HttpRequest, user: User, ticket_id: int) -> HttpResponse:
         "statuses": Status.choices,
         "priorities": Priority.choices,
         "tags": ", ".join(ticket.tags.order_by("name").values_list("name", flat=True)),
-        "queues": list(Queue.objects.values_list("pk", "name")),
-        "agents": list(
-            User.objects.filter(
-                # The current assignee stays in the list even when no longer skilled for
-                # the queue: saving the form must not unassign the ticket silently.
-                Q(skills=ticket.queue, is_active=True)
-                | Q(role__in=[Role.LEAD, Role.ADMIN], is_active=True)
-                | Q(pk=ticket.assignee_id)
-            )
-            .distinct()
-            .order_by("username")
-            .values_list("pk", "username")
-        ),
+        "queues": queue_choices(),
+        "agents": _assignee_choices(ticket),
         "at": now(),
         "nav": "ticket",
     }
