@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
+from functools import reduce
 
 import phonenumbers
 from django.db import transaction
+from django.db.models import Q
 
 from unidesk.core.errors import DomainError
 from unidesk.customers.models import Customer, Identity, IdentityKind
@@ -72,12 +75,11 @@ def resolve_customer(
     }
     if not wanted:
         raise DomainError("A message needs at least one sender identity.")
+    # (kind = k AND value = v) OR ...: seeks on the unique (kind, value) index. A filter on
+    # the values alone read the whole table at every message.
+    pairs = reduce(operator.or_, (Q(kind=kind, value=value) for kind, value in sorted(wanted)))
     known = {
-        (i.kind, i.value): i
-        for i in Identity.objects.select_related("customer").filter(
-            value__in=[v for _, v in wanted]
-        )
-        if (i.kind, i.value) in wanted
+        (i.kind, i.value): i for i in Identity.objects.select_related("customer").filter(pairs)
     }
     customer: Customer | None = None
     for wanted_kind in _RESOLUTION_ORDER:
