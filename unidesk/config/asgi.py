@@ -31,8 +31,15 @@ application = ProtocolTypeRouter({"http": django_application, "websocket": webso
 
 def served_application() -> Any:
     """The application `unidesk web` serves (a uvicorn factory): each server process loads
-    the triage models before it takes its first request, so no customer waits for them."""
+    the triage models before it takes its first request, so no customer waits for them,
+    and records its event loop for live notices sent from its other threads."""
+    from unidesk.core.live import serving_here
     from unidesk.triage.analyze import warm_up
 
     warm_up()
-    return application
+
+    async def served(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        serving_here()
+        await application(scope, receive, send)
+
+    return served

@@ -49,10 +49,26 @@ def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     future.add_done_callback(_done)
 
 
-def _serving_loop() -> asyncio.AbstractEventLoop | None:
-    """The ASGI server's event loop when this thread runs a sync view for it, else None.
+_server: tuple[int, asyncio.AbstractEventLoop] | None = None
 
-    asgiref records that loop for its own `async_to_sync`; the channel layer lives there."""
+
+def serving_here() -> None:
+    """Record the running event loop as this process's web server loop (called by the
+    served ASGI application). Threads of the same process that are not serving a request,
+    such as the worker and SMTP receiver `unidesk run` starts beside the server, then send
+    their notices there, where the in-memory channel layer has the agents' sockets."""
+    global _server
+    if _server is None or _server[0] != os.getpid():
+        _server = (os.getpid(), asyncio.get_running_loop())
+
+
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The web server's event loop when this process serves, else None.
+
+    That is the loop `serving_here` recorded, or else the one asgiref records for its own
+    `async_to_sync` when this thread runs a sync view (or a test's `sync_to_async`)."""
+    if _server is not None and _server[0] == os.getpid() and _server[1].is_running():
+        return _server[1]
     local = SyncToAsync.threadlocal
     loop = getattr(local, "main_event_loop", None)
     if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():

@@ -34,16 +34,19 @@ class QueueStats:
 
 
 _workable: ConfigCache[list[Queue]] = ConfigCache("queues each agent works")
-_queue_choices: ConfigCache[list[tuple[int, str]]] = ConfigCache("queue choices")
+_all: ConfigCache[list[Queue]] = ConfigCache("every queue")
 _assignable: ConfigCache[list[tuple[int, str]]] = ConfigCache("agents assignable per queue")
+_active: ConfigCache[list[tuple[int, str]]] = ConfigCache("active users")
+
+# Read on every workspace page, so kept with the desk's configuration: a change of skills,
+# queues or users in this process clears them at once (see core.apps), other processes
+# see it within UNIDESK_CONFIG_CACHE_SECONDS. The Queue objects are shared: read them,
+# never change them.
 
 
 def workable_queues(agent: User) -> list[Queue]:
-    """Queues the agent is skilled for; leads and admins without skills work every queue.
-
-    Read at every "next ticket" and every ticket an agent opens, so kept with the desk's
-    configuration (a change of skills, queues or users in this process clears it at once;
-    see core.apps). The Queue objects are shared: read them, never change them."""
+    """Queues the agent is skilled for; leads and admins without skills work every queue,
+    most urgent first (what "next ticket" looks at, and which tickets an agent may open)."""
 
     def load() -> list[Queue]:
         queues = list(agent.skills.all())
@@ -54,9 +57,22 @@ def workable_queues(agent: User) -> list[Queue]:
     return list(_workable.get((agent.pk, agent.sees_all_queues), load))
 
 
+def all_queues() -> list[Queue]:
+    """Every queue, most urgent first, then by name."""
+    return list(_all.get(None, lambda: list(Queue.objects.order_by("-urgency", "name"))))
+
+
+def list_visible_queues(user: User) -> list[Queue]:
+    """The queues whose tickets the user sees: all for leads and admins, else their skills;
+    most urgent first, then by name."""
+    if user.sees_all_queues:
+        return all_queues()
+    return sorted(workable_queues(user), key=lambda q: (-q.urgency, q.name))
+
+
 def queue_choices() -> list[tuple[int, str]]:
     """(id, name) of every queue, for select lists."""
-    return list(_queue_choices.get(None, lambda: list(Queue.objects.values_list("pk", "name"))))
+    return [(queue.pk, queue.name) for queue in all_queues()]
 
 
 def assignable_agents(queue_id: int) -> list[tuple[int, str]]:
@@ -75,10 +91,18 @@ def assignable_agents(queue_id: int) -> list[tuple[int, str]]:
     return list(_assignable.get(queue_id, load))
 
 
-def list_visible_queues(user: User) -> list[Queue]:
-    if user.sees_all_queues:
-        return list(Queue.objects.order_by("-urgency", "name"))
-    return list(user.skills.order_by("-urgency", "name"))
+def active_users() -> list[tuple[int, str]]:
+    """(id, username) of every active user, by username (bulk assignment's list)."""
+    return list(
+        _active.get(
+            None,
+            lambda: list(
+                User.objects.filter(is_active=True)
+                .order_by("username")
+                .values_list("pk", "username")
+            ),
+        )
+    )
 
 
 def list_queue_stats(user: User, *, at: datetime) -> list[QueueStats]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from unidesk.accounts.models import User
 from unidesk.queues.models import Queue
+from unidesk.queues.selectors import all_queues
 from unidesk.sla.models import Priority
 from unidesk.tickets.models import Status
 
@@ -20,7 +21,7 @@ CHANNELS = [("email", "E-mail"), ("chat", _("Chat")), ("telegram", "Telegram"), 
 class InboxFilters(forms.Form):
     VIEWS = [("queue", _("Queue")), ("mine", _("Mine")), ("all", _("All open"))]
     view = forms.ChoiceField(choices=VIEWS, required=False)
-    queue = forms.ModelChoiceField(Queue.objects.all(), to_field_name="slug", required=False)
+    queue = forms.SlugField(required=False)
     STATUSES = [("", _("Any status")), *Status.choices]
     ANY_CHANNEL = [("", _("Any channel")), *CHANNELS]
     status = forms.ChoiceField(choices=STATUSES, required=False)
@@ -30,6 +31,16 @@ class InboxFilters(forms.Form):
     breached = forms.BooleanField(required=False)
     q = forms.CharField(max_length=200, required=False, label=_("Search"))
     page = forms.IntegerField(min_value=1, max_value=1000, required=False)
+
+    def clean_queue(self) -> Queue | None:
+        """The queue of that slug, from the configuration cache (no query per page)."""
+        slug = self.cleaned_data.get("queue")
+        if not slug:
+            return None
+        queue = next((q for q in all_queues() if q.slug == slug), None)
+        if queue is None:
+            raise forms.ValidationError(_("There is no queue %(slug)s.") % {"slug": slug})
+        return queue
 
 
 REPLY_STATUSES = [("", _("Status: default")), *Status.choices]

@@ -31,6 +31,7 @@ from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue
 from unidesk.queues.selectors import (
+    active_users,
     assignable_agents,
     list_queue_stats,
     list_visible_queues,
@@ -201,9 +202,7 @@ def inbox(request: HttpRequest, user: User) -> HttpResponse:
         # Select lists as (value, label) pairs, rendered by one tag (see the ticket page).
         "queue_slugs": [(q.slug, q.name) for q in visible],
         "queue_ids": [(q.pk, q.name) for q in visible],
-        "agents": list(
-            User.objects.filter(is_active=True).order_by("username").values_list("pk", "username")
-        ),
+        "agents": active_users(),
         "statuses": forms.InboxFilters.STATUSES,
         "channels": forms.InboxFilters.ANY_CHANNEL,
         "bulk_actions": forms.BulkForm.ACTIONS,
