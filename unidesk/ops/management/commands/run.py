@@ -95,5 +95,4 @@ _BESIDE_THE_WEB = ("worker", "smtpd", "telegram-poll")
 
 def _in_memory_layer() -> bool:
     """The channel layer only reaches sockets of its own process (no UNIDESK_REDIS_URL)."""
-    backend: str = settings.CHANNEL_LAYERS["default"]["BACKEND"]
-    return backend.endswith("InMemoryChannelLayer")
+    return str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).endswith("InMemoryChannelLayer")
