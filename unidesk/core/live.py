@@ -63,17 +63,19 @@ def serving_here() -> None:
 
 
 def _serving_loop() -> asyncio.AbstractEventLoop | None:
-    """The web server's event loop when this process serves, else None.
+    """The event loop whose sockets should hear this thread's notices, or None.
 
-    That is the loop `serving_here` recorded, or else the one asgiref records for its own
-    `async_to_sync` when this thread runs a sync view (or a test's `sync_to_async`)."""
-    if _server is not None and _server[0] == os.getpid() and _server[1].is_running():
-        return _server[1]
+    A thread running a sync view (or a test's `sync_to_async`) has the loop asgiref
+    records for it; any other thread of a serving process gets the loop `serving_here`
+    recorded."""
     local = SyncToAsync.threadlocal
     loop = getattr(local, "main_event_loop", None)
-    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    return loop if loop.is_running() else None
+    own = loop is not None and getattr(local, "main_event_loop_pid", None) == os.getpid()
+    if own and loop.is_running():
+        return loop
+    if _server is not None and _server[0] == os.getpid() and _server[1].is_running():
+        return _server[1]
+    return None
 
 
 _sender: tuple[int, asyncio.AbstractEventLoop] | None = None
