@@ -70,9 +70,9 @@ def _serving_loop() -> asyncio.AbstractEventLoop | None:
     recorded."""
     local = SyncToAsync.threadlocal
     loop = getattr(local, "main_event_loop", None)
-    own = loop is not None and getattr(local, "main_event_loop_pid", None) == os.getpid()
-    if own and loop.is_running():
-        return loop
+    own = getattr(local, "main_event_loop_pid", None) == os.getpid()
+    if loop is not None and own and loop.is_running():
+        return loop  # type: ignore[no-any-return]
     if _server is not None and _server[0] == os.getpid() and _server[1].is_running():
         return _server[1]
     return None
