@@ -68,7 +68,11 @@ def load_csv(path: str | Path) -> list[tuple[str, str]]:
     return rows
 
 
-ENCODER_WEIGHT = 1.0  # the encoder's vector (norm 1) next to two TF-IDF blocks (norm 1 each)
+# The encoder's vector (norm 1) is scaled by this next to the two TF-IDF blocks (norm 1 each,
+# but spread over many more columns, so the linear model's penalty weighs the dense vector
+# down). Chosen on held-out data of BANKING77's training split (15%, stratified; the test
+# split untouched): 1 -> 91.3%, 2 -> 92.1%, 3 -> 92.5%, 4 -> 92.1%, 5 -> 91.9% accuracy.
+ENCODER_WEIGHT = 3.0
 
 
 def _pipeline(labels: Sequence[str], encoder: str | None = None) -> Any:

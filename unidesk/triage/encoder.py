@@ -152,6 +152,11 @@ def encode_cached(name: str, texts: Sequence[str]) -> Any:
     return np.vstack([_vectors[(name, t)] for t in texts])
 
 
+def forget_vectors() -> None:
+    """Empty the cache of recent texts' vectors (benchmarks time encoding afresh)."""
+    _vectors.clear()
+
+
 class EncoderFeatures:
     """A scikit-learn transformer: texts -> encoder vectors x ``weight``.
 
