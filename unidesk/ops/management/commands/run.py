@@ -89,7 +89,8 @@ class Command(BaseCommand):
                 child.wait(timeout=30)
 
 
-# Idle until a bot set to long polling exists (admin -> Telegram bots).
+# What runs beside the web server (telegram-poll idles until a bot set to long polling
+# exists: admin -> Telegram bots).
 _BESIDE_THE_WEB = ("worker", "smtpd", "telegram-poll")
 
 
