@@ -136,20 +136,23 @@ def get_encoder(name: str) -> Encoder:
 
 
 def encode_cached(name: str, texts: Sequence[str]) -> Any:
-    """``get_encoder(name).encode(texts)``, remembering up to 20,000 recent texts."""
+    """``get_encoder(name).encode(texts)``, remembering up to 20,000 recent texts.
+
+    Each text is encoded at most once per call, and the vectors found in the cache are
+    taken before it may be emptied to make room (a full cache used to lose them)."""
     encoder = get_encoder(name)
-    missing = list(dict.fromkeys(t for t in texts if (name, t) not in _vectors))
+    if not texts:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    known = {t: v for t in texts if (v := _vectors.get((name, t))) is not None}
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
     if missing:
         fresh = encoder.encode(missing)
+        known.update(zip(missing, fresh, strict=True))
         if len(_vectors) + len(missing) > _CACHE_SIZE:
             _vectors.clear()
         if len(missing) <= _CACHE_SIZE:
             _vectors.update(((name, t), v) for t, v in zip(missing, fresh, strict=True))
-        else:
-            return encoder.encode(texts)
-    if not texts:
-        return np.zeros((0, encoder.dim), dtype=np.float32)
-    return np.vstack([_vectors[(name, t)] for t in texts])
+    return np.vstack([known[t] for t in texts])
 
 
 def forget_vectors() -> None:

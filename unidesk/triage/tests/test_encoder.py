@@ -75,6 +75,18 @@ def test_the_encoder_sees_each_text_once_while_training(letters) -> None:  # typ
     assert LetterCounts.calls == 1
 
 
+def test_a_full_cache_keeps_the_vectors_a_batch_already_had(letters, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(encoders, "_CACHE_SIZE", 3)
+    first = encoders.encode_cached(letters, ["refund", "parcel"])
+
+    # "refund" comes from the cache, the two new texts overflow it and empty it
+    mixed = encoders.encode_cached(letters, ["refund", "courier", "password", "refund"])
+
+    assert mixed.shape == (4, first.shape[1])
+    assert (mixed[0] == first[0]).all() and (mixed[3] == first[0]).all()
+    assert (mixed[1] == encoders.encode_cached(letters, ["courier"])[0]).all()
+
+
 def test_a_model_needing_an_absent_encoder_fails_to_load_with_the_reason(letters, tmp_path) -> None:  # type: ignore[no-untyped-def]
     model, _ = train(ROWS, out=tmp_path, encoder=letters)
     blob = model.dumps()
