@@ -51,7 +51,7 @@ def workable_queues(agent: User) -> list[Queue]:
     def load() -> list[Queue]:
         queues = list(agent.skills.all())
         if not queues and agent.sees_all_queues:
-            queues = list(Queue.objects.all())
+            queues = all_queues()
         return sorted(queues, key=lambda q: (-q.urgency, q.pk))
 
     return list(_workable.get((agent.pk, agent.sees_all_queues), load))
