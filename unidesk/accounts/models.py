@@ -64,15 +64,16 @@ class User(AbstractUser):
         return self.role in (Role.LEAD, Role.ADMIN) or self.is_superuser
 
 
-def _hash_token(raw: str) -> str:
+def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def matching(self, raw: str) -> ApiToken | None:
+    def matching(self, key_hash: str) -> ApiToken | None:
+        """The live token with this hash (`hash_token`) and its active agent, or None."""
         return (
             self.select_related("user")
-            .filter(key_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+            .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
             .first()
         )
 
@@ -102,5 +103,5 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user: User, *, name: str = "") -> tuple[ApiToken, str]:
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=_hash_token(raw), hint=raw[:10])
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:10])
         return token, raw

@@ -91,10 +91,12 @@ TEMPLATES = [
 # instead of failing); PostgreSQL by one variable.
 DATABASE_URL = env_str("UNIDESK_DATABASE_URL", f"sqlite:///{VAR_DIR / 'unidesk.sqlite3'}")
 # No persistent connections: under ASGI each request may run in a new thread (Django docs);
-# PostgreSQL gets a connection pool instead (below).
+# both databases get a connection pool instead (below).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if IS_SQLITE:
+    # Closed connections go back to a small pool instead (unidesk/core/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "unidesk.core.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -20,6 +20,8 @@ class CoreConfig(AppConfig):
         # "next ticket" looks at, which tickets they may open and to whom a ticket may go.
         queue_agents = apps.get_model("queues", "Queue").agents.through
         m2m_changed.connect(clear_config_caches, sender=queue_agents, weak=False)
-        user = apps.get_model("accounts", "User")
-        post_save.connect(clear_config_caches, sender=user, weak=False)
-        post_delete.connect(clear_config_caches, sender=user, weak=False)
+        # API tokens are kept too (channels.api.auth): revoking one must take effect.
+        for name in ("User", "ApiToken"):
+            model = apps.get_model("accounts", name)
+            post_save.connect(clear_config_caches, sender=model, weak=False)
+            post_delete.connect(clear_config_caches, sender=model, weak=False)

@@ -26,13 +26,17 @@ class ConfigCache(Generic[T]):
         self._lock = threading.Lock()
         _registry.append(self)  # type: ignore[arg-type]
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], *, keep_none: bool = True) -> T:
+        """The cached value, else ``compute()`` kept for next time (a None only when
+        ``keep_none``: lookups of keys that may not exist then cannot fill the cache)."""
         ttl = float(getattr(settings, "UNIDESK_CONFIG_CACHE_SECONDS", 5))
         now = time.monotonic()
         hit = self._values.get(key)
         if hit is not None and now - hit[0] < ttl:
             return hit[1]
         value = compute()
+        if value is None and not keep_none:
+            return value
         with self._lock:
             self._values[key] = (now, value)
         return value

@@ -66,6 +66,38 @@ def test_the_api_needs_a_valid_token(desk) -> None:  # type: ignore[no-untyped-d
     assert wrong.get("/api/v1/tickets").status_code == 401
 
 
+def test_a_revoked_token_or_a_deactivated_agent_is_refused_at_once(desk, api_as) -> None:  # type: ignore[no-untyped-def]
+    from unidesk.accounts.models import ApiToken
+    from unidesk.core.time import now
+
+    lead = api_as(desk.lead)
+    assert lead.get("/api/v1/queues").status_code == 200  # the token is now kept in memory
+    token = ApiToken.objects.get(user=desk.lead)
+    token.revoked_at = now()
+    token.save()
+    assert lead.get("/api/v1/queues").status_code == 401
+
+    alice = api_as(desk.alice)
+    assert alice.get("/api/v1/queues").status_code == 200
+    desk.alice.is_active = False
+    desk.alice.save()
+    assert alice.get("/api/v1/queues").status_code == 401
+
+
+def test_each_api_call_gets_its_own_copy_of_the_agent(desk, api_as) -> None:  # type: ignore[no-untyped-def]
+    from django.test import RequestFactory
+
+    from unidesk.channels.api.auth import BearerAuth
+
+    lead = api_as(desk.lead)
+    first, second = RequestFactory().get("/"), RequestFactory().get("/")
+    one = BearerAuth().authenticate(first, lead.token)
+    two = BearerAuth().authenticate(second, lead.token)
+    assert one is not None and two is not None
+    assert one.pk == two.pk == desk.lead.pk
+    assert one is not two  # a view that changes request.user changes nobody else's
+
+
 @pytest.mark.parametrize(
     "body, fragment",
     [
@@ -175,10 +207,10 @@ def test_the_ticket_list_costs_a_fixed_number_of_queries(
         post_inbound(lead, external_id=f"q{i}", customer={"email": f"q{i}@x.io"})
     Ticket.objects.filter(pk__in=Ticket.objects.values("pk")[:10]).update(assignee=desk.alice)
 
-    # token, tickets page, tags: the same three queries for 1 or 30 tickets
-    with django_assert_num_queries(3):
+    # tickets page, tags: the same two queries for 1 or 30 tickets (the token is known)
+    with django_assert_num_queries(2):
         assert len(lead.get("/api/v1/tickets", limit=1).json()["items"]) == 1
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert len(lead.get("/api/v1/tickets").json()["items"]) == 30
 
 
