@@ -68,6 +68,16 @@ def lemma(word: str) -> str:
     return normal.replace("ё", "е")
 
 
+@lru_cache(maxsize=200_000)
+def lemmas(word: str) -> tuple[str, ...]:
+    """Every dictionary form pymorphy3 reads ``word`` as, best first ("хохлов" is first a
+    surname, then the plural of "хохол"); others as is."""
+    if not _CYRILLIC_RE.search(word) or not word.isalpha():
+        return (word,)
+    forms = dict.fromkeys(p.normal_form.replace("ё", "е") for p in _morph().parse(word))
+    return tuple(forms)
+
+
 @lru_cache(maxsize=32)
 def load_table(name: str) -> dict[str, str]:
     """``data/NAME`` as {key: rest}: one entry a line, key and value split by a tab.

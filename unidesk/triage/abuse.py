@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from unidesk.triage._text import lemma, load_table
+from unidesk.triage._text import lemma, lemmas, load_table
 
 __all__ = [
     "ABUSE_THRESHOLD",
@@ -279,6 +279,16 @@ def _latin_lexicon() -> dict[str, str]:
     return load_table("abuse_latin.txt")
 
 
+def _ru_entry(form: str) -> str | None:
+    """The lexicon's category for a Cyrillic word: by its best reading, else by any other
+    reading ("хохлов" reads first as a surname), else as written."""
+    table = _ru_lexicon()
+    best = lemma(form)
+    if best in table:
+        return table[best]
+    return next((table[other] for other in lemmas(form) if other in table), table.get(form))
+
+
 def _latin_lookup(form: str) -> str | None:
     table = _latin_lexicon()
     singular = form[:-1] if form.endswith("s") else ""
@@ -299,7 +309,7 @@ def _classify(word: str) -> tuple[str, str] | None:
                 found.append((category, form))
                 break
         if form.isalpha() and _CYR_RE.search(form):
-            entry = _ru_lexicon().get(lemma(form)) or _ru_lexicon().get(form)
+            entry = _ru_entry(form)
             if entry:
                 found.append((entry, form))
     for form in latin:
@@ -335,6 +345,28 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return spans
 
 
+# "эти свиньи", "такой баран": a word for people pointed at, not an animal or a thing.
+_POINTING = frozenset(
+    ["этот", "эта", "эти", "этих", "этим", "этими", "такой", "такая", "такие", "таких", "these"]
+)
+_VOCATIVE_AFTER_RE = re.compile(r"\s*[,!]")
+_VOCATIVE_BEFORE_RE = re.compile(r"(?:^|[.!?,]\s*)$")
+
+
+def _aimed_at_someone(text: str, plain: list[str], index: int, start: int, end: int) -> bool:
+    """Whether a person-only insult is aimed at someone: near "ты/вы/you" or a word for the
+    agent, right after "эти/такой", or said to someone ("Баран, ты...", "..., свинья!")."""
+    window = plain[max(0, index - 3) : index + 4]
+    if any(other in _SECOND_PERSON for other in window):
+        return True
+    if index and plain[index - 1] in _POINTING:
+        return True
+    before, after = text[max(0, start - 3) : start], text[end : end + 3]
+    opens = _VOCATIVE_BEFORE_RE.search(before) is not None and _VOCATIVE_AFTER_RE.match(after)
+    closes = before.rstrip().endswith(",") and (not after.strip() or after.lstrip()[0] in ".!?")
+    return bool(opens or closes)
+
+
 def _threat_text(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower().replace("ё", "е").replace("’", "'"))
 
@@ -354,10 +386,8 @@ def detect_abuse(text: str) -> AbuseResult:
         if verdict is None:
             continue
         category, form = verdict
-        if category == "directed":
-            window = plain[max(0, index - 3) : index + 4]
-            if any(other in _SECOND_PERSON for other in window):
-                category = "directed_at_person"
+        if category == "directed" and _aimed_at_someone(text, plain, index, start, end):
+            category = "directed_at_person"
         hits.append(AbuseHit(category, form, start, end))
     lowered = _threat_text(text)
     for pattern in _THREAT_RES:

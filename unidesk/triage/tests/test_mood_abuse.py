@@ -140,6 +140,28 @@ def test_a_person_only_insult_needs_a_person() -> None:
     assert detect_abuse("вы тупые").abusive
 
 
+@pytest.mark.parametrize(
+    "aimed, innocent",
+    [
+        ("эти свиньи опять всё сломали", "свиньи едят жёлуди"),
+        ("Свинья, отвечай уже", "Свинья на ферме заболела"),
+        ("Когда вернёте деньги, бараны?", "бараны пасутся на склоне"),
+        ("такие клоуны работают в поддержке", "клоуны выступают в цирке"),
+    ],
+)
+def test_a_person_only_insult_pointed_at_or_said_to_someone_is_abuse(
+    aimed: str, innocent: str
+) -> None:
+    assert detect_abuse(aimed).abusive, aimed
+    assert not detect_abuse(innocent).abusive, innocent
+
+
+def test_a_slur_is_found_through_any_reading_of_the_word() -> None:
+    # pymorphy3 reads "хохлов" first as the surname Хохлов, then as the plural of the slur
+    assert detect_abuse("опять эти хохлов понаехало").abusive
+    assert detect_abuse("Жидов развелось").abusive
+
+
 def test_the_score_grows_with_more_abuse() -> None:
     one = detect_abuse("ты идиот").score
     two = detect_abuse("ты идиот и мудак, я тебя найду").score
