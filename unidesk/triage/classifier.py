@@ -7,8 +7,13 @@ Optionally a sentence encoder (``unidesk.triage.encoder``, e.g. ``e5`` from the 
 package) adds a dense vector of the message's meaning next to the TF-IDF features; the
 model then remembers the encoder's name and needs it installed wherever it is loaded.
 
-With a fallback label ("general", "human"...) a message whose top probability is below a
-threshold is given the fallback label instead.  The threshold is tuned on validation data:
+With a fallback label ("general", "human"...) a message whose confidence is below a
+threshold is given the fallback label instead.  A model trained with a fallback label also
+remembers the centre of each other label's training messages (their mean feature vector;
+the sentence encoder's vectors when it has one), and its confidence is the top probability
+times the cosine similarity to the nearest centre: a message unlike anything it was taught
+is out of scope even when the classifier's scores happen to favour one label (CLINC150,
+bench/RESULTS.md).  The threshold is tuned on validation data:
 
 * if the validation file has messages labelled with the fallback label (out-of-scope
   examples), it maximises the mean of in-scope accuracy and fallback recall;
@@ -49,6 +54,8 @@ FORMAT_VERSION = 1
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 HUMAN_COST = 0.5  # cost of sending a message to the fallback label, relative to a misroute
+MESSAGES_PER_CENTRE = 8  # a label keeps one centre of its messages per this many, ...
+MAX_CENTRES = 4  # ... and at most this many
 
 
 def load_csv(path: str | Path) -> list[tuple[str, str]]:
@@ -179,6 +186,63 @@ class TextClassifier:
     fallback_label: str | None = None
     threshold: float = 0.0
     encoder: str | None = None
+    # Unit-length centres of each in-scope label's training features (`remember_centres`);
+    # None for models without a fallback label and for models saved before they existed.
+    centres: Any = None
+
+    def remember_centres(self, rows: Sequence[tuple[str, str]], leave_out: str | None) -> None:
+        """Keep the centres of each label's messages in ``rows`` (not ``leave_out``'s).
+
+        A label may have several groups of messages (languages, kinds of request), so each
+        label's messages are clustered (k-means, one centre per ``MESSAGES_PER_CENTRE``, at
+        most ``MAX_CENTRES``) and every group's mean direction is kept."""
+        import numpy as np
+        from scipy import sparse
+        from sklearn.cluster import KMeans
+        from sklearn.preprocessing import normalize
+
+        kept = [(text, label) for text, label in rows if label != leave_out]
+        if not kept:
+            return
+        features = normalize(self._centre_features([text for text, _ in kept]))
+        labels = np.array([label for _, label in kept])
+        group = np.zeros(len(kept), dtype=int)
+        groups = 0
+        for name in sorted(set(labels)):
+            members = np.flatnonzero(labels == name)
+            count = min(MAX_CENTRES, max(1, len(members) // MESSAGES_PER_CENTRE))
+            if count > 1:
+                kmeans = KMeans(n_clusters=count, n_init=3, random_state=0)
+                group[members] = groups + kmeans.fit_predict(features[members])
+            else:
+                group[members] = groups
+            groups += count
+        membership = sparse.csr_matrix(
+            (np.ones(len(kept)), (group, np.arange(len(kept)))), shape=(groups, len(kept))
+        )
+        centres = membership @ features  # sums; normalising keeps the means' directions
+        self.centres = normalize(
+            sparse.csr_matrix(centres) if sparse.issparse(centres) else centres
+        )
+
+    def familiarity(self, texts: Sequence[str]) -> list[float] | None:
+        """Cosine similarity of each text to the nearest label centre (0 to 1), or None."""
+        if self.centres is None:
+            return None
+        import numpy as np
+        from scipy import sparse
+        from sklearn.preprocessing import normalize
+
+        similarity = normalize(self._centre_features(list(texts))) @ self.centres.T
+        if sparse.issparse(similarity):
+            similarity = similarity.toarray()
+        return [max(0.0, float(v)) for v in np.asarray(similarity).max(axis=1)]
+
+    def _centre_features(self, texts: list[str]) -> Any:
+        features = self.pipeline.named_steps["features"]
+        if self.encoder:
+            return dict(features.transformer_list)["encoder"].transform(texts)
+        return features.transform(texts)
 
     def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
         import sklearn
@@ -199,11 +263,18 @@ class TextClassifier:
         return out
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
-        """A label and confidence per text, the fallback label when below the threshold."""
+        """A label and confidence per text, the fallback label when below the threshold.
+
+        The confidence is the top probability, times the familiarity when the model keeps
+        label centres."""
         out = []
-        for row in self.probabilities(texts):
+        rows = self.probabilities(texts)
+        familiar = self.familiarity(texts) if self.fallback_label is not None else None
+        for position, row in enumerate(rows):
             best = max(range(len(row)), key=row.__getitem__)
             label, confidence = self.labels[best], row[best]
+            if familiar is not None:
+                confidence *= familiar[position]
             if self.fallback_label is not None and confidence < self.threshold:
                 label = self.fallback_label
             out.append(Prediction(label, round(confidence, 4)))
@@ -422,9 +493,12 @@ def train(
         fit_rows, tuning_rows = _split(rows, 0.15)
         model = fit(fit_rows, encoder=encoder)
     else:
+        fit_rows = rows
         model = fit(rows, encoder=encoder)
     threshold = 0.0
     if fallback_label is not None and tuning_rows:
+        model.fallback_label = fallback_label
+        model.remember_centres(fit_rows, leave_out=fallback_label)
         predictions = model.predict_many([text for text, _ in tuning_rows])
         threshold = tune_threshold(
             [p.confidence for p in predictions],
@@ -434,6 +508,7 @@ def train(
         )
         if validation is None:
             model = fit(rows, encoder=encoder)
+            model.remember_centres(rows, leave_out=fallback_label)
     model.fallback_label = fallback_label
     model.threshold = threshold
     meta: dict[str, Any] = {

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from unidesk.triage.classifier import (
+    MAX_CENTRES,
     TextClassifier,
     evaluate,
     fit,
@@ -97,6 +98,28 @@ def test_unsure_messages_get_the_fallback_label(tmp_path: Path) -> None:
     assert meta["metrics"]["fallback_recall"] >= 0.5
     assert meta["metrics"]["in_scope_accuracy"] >= 0.8
     assert model.predict("my card was charged twice").label == "payments"
+
+
+def test_a_model_with_a_fallback_knows_how_familiar_a_message_is() -> None:
+    model, _ = train(
+        rows(1), validation=rows(2) + [(t, "human") for t in OUT_OF_SCOPE], fallback_label="human"
+    )
+    # one to MAX_CENTRES centres per in-scope label, none for "human"
+    assert model.centres is not None
+    assert len(TEMPLATES) <= model.centres.shape[0] <= len(TEMPLATES) * MAX_CENTRES
+    seen, unseen = model.familiarity(["my card was charged twice", "xqzt vlorp wibble"])  # type: ignore[misc]
+    assert seen > 2 * unseen and unseen >= 0.0
+    # the confidence is the top probability scaled by familiarity
+    (top,) = model.top_many(["xqzt vlorp wibble"])
+    assert model.predict("xqzt vlorp wibble").confidence == pytest.approx(
+        top.confidence * unseen, abs=1e-3
+    )
+    assert model.predict("xqzt vlorp wibble").label == "human"
+
+
+def test_models_without_a_fallback_keep_no_centres() -> None:
+    model, _ = train(rows(1))
+    assert model.centres is None and model.familiarity(["hello"]) is None
 
 
 def test_the_threshold_is_tuned_without_validation_data(tmp_path: Path) -> None:
