@@ -489,6 +489,7 @@ def train(
     """
     started = time.perf_counter()
     tuning_rows: Sequence[tuple[str, str]] | None = validation
+    fit_rows: Sequence[tuple[str, str]]
     if fallback_label is not None and validation is None:
         fit_rows, tuning_rows = _split(rows, 0.15)
         model = fit(fit_rows, encoder=encoder)
