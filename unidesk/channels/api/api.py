@@ -21,7 +21,7 @@ from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.intake.inbound import InboundMessage
-from unidesk.intake.receive import receive
+from unidesk.intake.receive import KNOWN_CHANNELS, receive
 from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue, Urgency
@@ -235,7 +235,11 @@ def find_messages(request: HttpRequest, external_id: str) -> list[dict[str, obje
     # An e-mail's Message-ID matches with or without its angle brackets.
     bare = external_id.strip().strip("<>")
     found = (
-        Message.objects.filter(external_id__in={external_id, bare, f"<{bare}>"})
+        # Naming every channel lets the unique (channel, external id) index serve the
+        # search; by external id alone it read the whole message table.
+        Message.objects.filter(
+            channel__in=KNOWN_CHANNELS, external_id__in={external_id, bare, f"<{bare}>"}
+        )
         .select_related("ticket__queue", "author", "delivery", "email")
         .prefetch_related("attachments")
     )

@@ -265,6 +265,22 @@ def test_messages_are_listed_and_found_by_external_id(desk, api_as) -> None:  # 
     assert listed[0]["sender_address"] == "ann@example.com"
 
 
+def test_finding_a_message_by_external_id_seeks_the_unique_index(desk, api_as) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans a sequential scan on a table this small")
+    lead = api_as(desk.lead)
+    with CaptureQueriesContext(connection) as queries:
+        lead.get("/api/v1/messages", external_id="<m-2@mail>")
+    (search,) = [q["sql"] for q in queries if '"external_id" IN' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {search}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "message_unique_external_id" in plan, plan
+
+
 def test_the_openapi_schema_is_served(desk, client) -> None:  # type: ignore[no-untyped-def]
     schema = client.get("/api/openapi.json").json()
 
