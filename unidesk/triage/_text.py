@@ -21,6 +21,16 @@ __all__ = [
 # A word: letters/digits, with inner apostrophes ("don't", "п'ять").
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
+# Web links and e-mail addresses: "http://" holds the ":/" emoticon, and a link's random
+# letters look like a keyboard smash or "kkkk".
+_LINK_RE = re.compile(
+    r"(?:\b(?:https?|ftp)://|\bwww\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE
+)
+
+
+def blank_links(text: str) -> str:
+    """``text`` with links and e-mail addresses replaced by spaces (offsets unchanged)."""
+    return _LINK_RE.sub(lambda m: " " * len(m.group()), text)
 
 
 @dataclass(frozen=True, slots=True)

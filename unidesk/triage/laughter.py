@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from unidesk.triage._text import normalize
+from unidesk.triage._text import blank_links, normalize
 
 __all__ = ["LaughterMatch", "find_laughter", "has_laughter"]
 
@@ -130,6 +130,7 @@ def _raw_word_kind(raw: str) -> str | None:
 def find_laughter(text: str) -> list[LaughterMatch]:
     """Every laugh in ``text`` (offsets into ``text``), in order."""
     found: list[LaughterMatch] = []
+    text = blank_links(text)  # offsets unchanged
     lower = text.translate(_FULL_WIDTH).lower()  # "ｗｗｗ" → "www", offsets unchanged
     for match in _WORD_RE.finditer(text):
         raw = match.group()

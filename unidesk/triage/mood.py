@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from unidesk.triage._text import has_cyrillic, lemma, load_table, tokens
+from unidesk.triage._text import blank_links, has_cyrillic, lemma, load_table, tokens
 
 __all__ = [
     "NEGATIVE_AT",
@@ -220,6 +220,7 @@ def _word_sum(text: str) -> float:
 
 def sentiment(text: str, *, laughs: int = 0, abuse_score: float = 0.0) -> SentimentResult:
     """Lexicon sentiment of ``text``; ``laughs`` and ``abuse_score`` come from their detectors."""
+    text = blank_links(text)
     total = _word_sum(text)
     emoji = _tables()[2]
     total += sum(emoji[m.group().lower()] for m in _emoji_re().finditer(text.lower()))

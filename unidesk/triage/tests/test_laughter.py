@@ -58,3 +58,10 @@ def test_the_per_word_cache_keeps_words_apart() -> None:
         assert has_laughter("kkk")
         assert not has_laughter("ха")
         assert has_laughter("хаха")
+
+
+def test_links_are_not_laughter() -> None:
+    assert find_laughter("see https://example.com/hahaha/kkkk and www.asdfghjkl.com") == []
+    # the laugh after a link still counts, at its own offset
+    (laugh,) = find_laughter("http://t.co/x ahahaha")
+    assert "http://t.co/x ahahaha"[laugh.start : laugh.end] == "ahahaha"

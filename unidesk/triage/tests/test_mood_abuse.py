@@ -187,3 +187,9 @@ def test_cached_word_scores_do_not_leak_between_words() -> None:
 def test_masking_with_the_hits_already_found_equals_masking_from_scratch() -> None:
     for text in ("Вы идиоты, приложение опять не работает", "f*ck you", "всё хорошо"):
         assert mask_abuse(text, hits=detect_abuse(text).hits) == mask_abuse(text)
+
+
+def test_a_link_is_not_a_frown() -> None:
+    # "http://" holds ":/", a frowning emoticon; bank tweets are full of links
+    assert sentiment("#Автокредит в россельхозбанк http://t.co/9jc1OCzyv2").label == "neutral"
+    assert sentiment("сервис отстой :/").label == "negative"
