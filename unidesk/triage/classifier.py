@@ -9,11 +9,11 @@ model then remembers the encoder's name and needs it installed wherever it is lo
 
 With a fallback label ("general", "human"...) a message whose confidence is below a
 threshold is given the fallback label instead.  A model trained with a fallback label also
-remembers the centre of each other label's training messages (their mean feature vector;
-the sentence encoder's vectors when it has one), and its confidence is the top probability
-times the cosine similarity to the nearest centre: a message unlike anything it was taught
-is out of scope even when the classifier's scores happen to favour one label (CLINC150,
-bench/RESULTS.md).  The threshold is tuned on validation data:
+remembers where each other label's training messages lie (up to four k-means centres a
+label, in the sentence encoder's space when it has one), and its confidence is the top
+probability times the cosine similarity to the nearest centre: a message unlike anything
+it was taught is out of scope even when the classifier's scores happen to favour one label
+(CLINC150, bench/RESULTS.md).  The threshold is tuned on validation data:
 
 * if the validation file has messages labelled with the fallback label (out-of-scope
   examples), it maximises the mean of in-scope accuracy and fallback recall;
