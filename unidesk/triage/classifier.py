@@ -82,7 +82,41 @@ def load_csv(path: str | Path) -> list[tuple[str, str]]:
 ENCODER_WEIGHT = 3.0
 
 
-def _pipeline(labels: Sequence[str], encoder: str | None = None) -> Any:
+class MoodFeatures:
+    """The shipped sentiment lexicon's reading as four features next to the words (a model
+    of a desk's own mood labels then starts from what the lexicon knows): its score, whether
+    it says positive, whether negative, and whether the text laughs."""
+
+    def fit(self, texts: Sequence[str], labels: Any = None) -> MoodFeatures:
+        return self
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+        from scipy import sparse
+
+        from unidesk.triage.laughter import find_laughter
+        from unidesk.triage.mood import sentiment
+
+        rows = []
+        for text in texts:
+            mood = sentiment(text)
+            rows.append(
+                [mood.score, mood.label == "positive", mood.label == "negative",
+                 bool(find_laughter(text))]
+            )  # fmt: skip
+        return sparse.csr_matrix(np.array(rows, dtype=float).reshape(len(rows), 4))
+
+    def fit_transform(self, texts: Sequence[str], labels: Any = None) -> Any:
+        return self.transform(texts)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {}
+
+    def set_params(self, **params: Any) -> MoodFeatures:
+        return self
+
+
+def _pipeline(labels: Sequence[str], encoder: str | None = None, *, mood: bool = False) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -109,6 +143,8 @@ def _pipeline(labels: Sequence[str], encoder: str | None = None) -> Any:
         from unidesk.triage.encoder import EncoderFeatures
 
         blocks.append(("encoder", EncoderFeatures(encoder, ENCODER_WEIGHT)))
+    if mood:
+        blocks.append(("mood", MoodFeatures()))
     features = FeatureUnion(blocks)
     smallest = min(Counter(labels).values())
     model: Any
@@ -338,12 +374,14 @@ class TextClassifier:
         return model
 
 
-def fit(rows: Sequence[tuple[str, str]], *, encoder: str | None = None) -> TextClassifier:
+def fit(
+    rows: Sequence[tuple[str, str]], *, encoder: str | None = None, mood: bool = False
+) -> TextClassifier:
     texts = [text for text, _ in rows]
     labels = [label for _, label in rows]
     if len(set(labels)) < 2:
         raise ValueError("training data needs at least two labels")
-    pipeline = _pipeline(labels, encoder)
+    pipeline = _pipeline(labels, encoder, mood=mood)
     pipeline.fit(texts, labels)
     classes = tuple(str(c) for c in pipeline.classes_)
     return TextClassifier(pipeline, classes, encoder=encoder)
@@ -492,10 +530,10 @@ def train(
     fit_rows: Sequence[tuple[str, str]]
     if fallback_label is not None and validation is None:
         fit_rows, tuning_rows = _split(rows, 0.15)
-        model = fit(fit_rows, encoder=encoder)
+        model = fit(fit_rows, encoder=encoder, mood=task == "sentiment")
     else:
         fit_rows = rows
-        model = fit(rows, encoder=encoder)
+        model = fit(rows, encoder=encoder, mood=task == "sentiment")
     threshold = 0.0
     if fallback_label is not None and tuning_rows:
         model.fallback_label = fallback_label
@@ -508,7 +546,7 @@ def train(
             fallback_label,
         )
         if validation is None:
-            model = fit(rows, encoder=encoder)
+            model = fit(rows, encoder=encoder, mood=task == "sentiment")
             model.remember_centres(rows, leave_out=fallback_label)
     model.fallback_label = fallback_label
     model.threshold = threshold

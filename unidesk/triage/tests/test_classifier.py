@@ -180,3 +180,27 @@ def test_the_precision_threshold_is_the_lowest_that_keeps_answers_right_often_en
     assert threshold_for_precision(confidences, correct, 1.0, min_routed=4) is None
     assert threshold_for_precision([0.9, 0.9], [True, False], 1.0) is None  # ties move together
     assert threshold_for_precision([], [], 0.9) is None
+
+
+def test_a_sentiment_model_starts_from_the_shipped_lexicon() -> None:
+    from unidesk.triage.classifier import MoodFeatures
+
+    texts = ["ужасный сервис, всё сломано", "спасибо, всё отлично!", "где мой заказ", "ахахаха"]
+    values = MoodFeatures().transform(texts).toarray()
+    assert values[0][0] < 0 < values[1][0]  # the lexicon's score
+    assert values[0][2] == 1 and values[1][1] == 1  # negative, positive
+    assert values[2][1:3].tolist() == [0, 0] and values[3][3] == 1  # neutral; laughter
+
+    rows = [
+        (t, label)
+        for label, group in (
+            ("negative", texts[:1]),
+            ("positive", texts[1:2]),
+            ("neutral", texts[2:3]),
+        )
+        for t in group * 6
+    ]
+    model, _ = train(rows, task="sentiment")
+    assert "mood" in dict(model.pipeline.named_steps["features"].transformer_list)
+    topic, _ = train(rows, task="topic")
+    assert "mood" not in dict(topic.pipeline.named_steps["features"].transformer_list)
