@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from unidesk.triage._text import lemma, lemmas, load_table
+from unidesk.triage._text import lemmas, load_table
 
 __all__ = [
     "ABUSE_THRESHOLD",
@@ -283,10 +283,7 @@ def _ru_entry(form: str) -> str | None:
     """The lexicon's category for a Cyrillic word: by its best reading, else by any other
     reading ("хохлов" reads first as a surname), else as written."""
     table = _ru_lexicon()
-    best = lemma(form)
-    if best in table:
-        return table[best]
-    return next((table[other] for other in lemmas(form) if other in table), table.get(form))
+    return next((table[reading] for reading in lemmas(form) if reading in table), table.get(form))
 
 
 def _latin_lookup(form: str) -> str | None:
@@ -350,7 +347,7 @@ _POINTING = frozenset(
     ["этот", "эта", "эти", "этих", "этим", "этими", "такой", "такая", "такие", "таких", "these"]
 )
 _VOCATIVE_AFTER_RE = re.compile(r"\s*[,!]")
-_VOCATIVE_BEFORE_RE = re.compile(r"(?:^|[.!?,]\s*)$")
+_AFTER_PUNCTUATION_RE = re.compile(r"[.!?,]\s*$")
 
 
 def _aimed_at_someone(text: str, plain: list[str], index: int, start: int, end: int) -> bool:
@@ -362,7 +359,8 @@ def _aimed_at_someone(text: str, plain: list[str], index: int, start: int, end: 
     if index and plain[index - 1] in _POINTING:
         return True
     before, after = text[max(0, start - 3) : start], text[end : end + 3]
-    opens = _VOCATIVE_BEFORE_RE.search(before) is not None and _VOCATIVE_AFTER_RE.match(after)
+    starts_sentence = start == 0 or _AFTER_PUNCTUATION_RE.search(before) is not None
+    opens = starts_sentence and _VOCATIVE_AFTER_RE.match(after)
     closes = before.rstrip().endswith(",") and (not after.strip() or after.lstrip()[0] in ".!?")
     return bool(opens or closes)
 
