@@ -527,13 +527,14 @@ def train(
     """
     started = time.perf_counter()
     tuning_rows: Sequence[tuple[str, str]] | None = validation
+    mood = task == "sentiment"  # a sentiment model also reads the shipped lexicon
     fit_rows: Sequence[tuple[str, str]]
     if fallback_label is not None and validation is None:
         fit_rows, tuning_rows = _split(rows, 0.15)
-        model = fit(fit_rows, encoder=encoder, mood=task == "sentiment")
+        model = fit(fit_rows, encoder=encoder, mood=mood)
     else:
         fit_rows = rows
-        model = fit(rows, encoder=encoder, mood=task == "sentiment")
+        model = fit(rows, encoder=encoder, mood=mood)
     threshold = 0.0
     if fallback_label is not None and tuning_rows:
         model.fallback_label = fallback_label
@@ -546,7 +547,7 @@ def train(
             fallback_label,
         )
         if validation is None:
-            model = fit(rows, encoder=encoder, mood=task == "sentiment")
+            model = fit(rows, encoder=encoder, mood=mood)
             model.remember_centres(rows, leave_out=fallback_label)
     model.fallback_label = fallback_label
     model.threshold = threshold
