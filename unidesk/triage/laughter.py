@@ -10,13 +10,15 @@ text for scripts without spaces; nothing is a list of exact strings:
   "h6h6" (õ typed as 6), Portuguese "huehue", Brazilian "kkkk" (4+, or "kkk" lower-case:
   "KKK" is left alone), "xD";
 * acronyms and slang with stretchable letters: lol/lool/lolz/lel/lul, lmao/lmfao, rofl,
-  lwkmd (Nigerian), mdr/ptdr (French), kek/кек, лол (also in Greek letters: "Λολ"), ржу;
-* script runs: Thai "555" (three or more fives, not an amount or a number: no currency,
-  no "order/№" before it), Arabic "ههههه", Hebrew "חחחח", Persian "خخخخ", Korean "ㅋㅋㅋ",
-  Chinese 哈哈/呵呵/嘻嘻, Japanese "www" (not a web address) and 草 at the end of a phrase;
+  lwkmd (Nigerian), mdr/ptdr (French, "mdrrr"), kek/кек, лол (also in Greek letters:
+  "Λολ"), ржу, гыгы; "hhhh" (North Africa, Indonesia);
+* script runs: Thai "555" and Chinese "2333" (not an amount or a number: no currency, no
+  "order/№" before it), Arabic "ههههه", Hebrew "חחחח", Persian "خخخخ", Korean "ㅋㅋㅋ",
+  Chinese 哈哈/呵呵/嘻嘻/笑死, Japanese "www" (not a web address), 草 at the end of a phrase
+  and kana runs "ははは", "ふふふ";
 * keyboard smash: a run of 6+ Latin or Cyrillic letters that is almost all home-row keys
   with few vowels ("askfhsjkd", "фывлаоыв"), which real words are not;
-* emoji 😂 🤣 😆 😹 and the emoticons "xD", ":D".
+* emoji 😂 🤣 😆 😹 and the emoticons "xD" (also with a Cyrillic "х"), ":D".
 """
 
 from __future__ import annotations
@@ -62,10 +64,12 @@ _SYLLABLE_RE = re.compile(
 )
 _PAIR_RE = re.compile(r"(?:rs|wk|ks|js|kj|sk|jk)(?:rs|wk|ks|js|kj|sk|jk|[rwkjs])*")
 _SLANG_RE = re.compile(
-    r"lo+l+z?|lo+lo+l|le+l|lu+l|lm+f?a+o+|ro+f+l+(?:mao)?|lwkmd|mdr|ptdr|ke+k|xd+|rzhu|ржу"
-    r"|ржунемогу|ржунимагу|kjkj\w*"
+    r"lo+l+z?|lo+lo+l|le+l|lu+l|lm+f?a+o+|ro+f+l+(?:mao)?|lwkmd|m+d+r+|p+t+d+r+|ke+k|xd+"
+    r"|rzhu|ржу|ржунемогу|ржунимагу|kjkj\w*|(?:гы)+г?ы*(?<=гыгы)"
 )
 _K_RE = re.compile(r"k{4,}[kjs]*|k{3}")
+# "hhhh" (North Africa, Indonesia), Latin only: "ХХХХ" in Cyrillic masks a card number.
+_H_RE = re.compile(r"h{4,}")
 _HOME_ROW = frozenset("asdfghjklфывапролджэ")
 _VOWELS = frozenset("aeiouyаеиоуыэюяё")
 _CONSONANT_RUN_RE = re.compile(r"[^aeiouyаеиоуыэюяё]{4,}")
@@ -79,10 +83,12 @@ _SPACED_RE = re.compile(
 )
 
 _SCRIPT_RE = re.compile(
-    r"(?<![\d.,/#№$€£¥₽-])5{3,}(?![\d.,/%$€£¥₽-])(?!\s*(?:руб|р\.|rub|usd|eur|baht|บาท|\$|€))"
+    r"(?<![\d.,/#№$€£¥₽-])(?:5{3,}|23{4,})(?![\d.,/%$€£¥₽-])"  # Thai 555, Chinese 2333
+    r"(?!\s*(?:руб|р\.|rub|usd|eur|baht|บาท|\$|€))"
     r"|ه{3,}|ح{4,}|خ{3,}|ח{3,}|[ㅋㅎ]{2,}|[哈呵嘻]{2,}|(?<![a-z0-9])w{3,}(?![a-z0-9.])"
-    r"|草(?=$|[\s!！?？。、)）w]|生え)|大草原|[(（]笑[)）]"
-    r"|[😂🤣😆😹]|(?<!\w)(?:x+d+|:-?d+|=d+)(?!\w)",
+    r"|草(?=$|[\s!！?？。、)）w]|生え)|大草原|[(（]笑[)）]|笑死|笑笑"
+    r"|[はハ]{3,}|[ふフ]{3,}|[へヘ]{3,}|[ひヒ]{3,}"  # Japanese ははは, ふふふ, へへへ
+    r"|[😂🤣😆😹]|(?<!\w)(?:[xх]+d+|:-?d+|=d+)(?!\w)",
 )
 _NUMBER_CONTEXT_RE = re.compile(
     r"(?:№|#|no\.?|order|заказ\w*|номер\w*|код\w*|code|tel\w*|тел\w*|card|карт\w*|pin|"
@@ -116,6 +122,8 @@ def _word_kind(word: str) -> str | None:
         return "slang"
     if _K_RE.fullmatch(folded):
         return "kkk"
+    if _H_RE.fullmatch(word):
+        return "hhh"
     if _is_smash(word):
         return "keyboard_smash"
     return None
@@ -142,7 +150,7 @@ def find_laughter(text: str) -> list[LaughterMatch]:
     for match in _SPACED_RE.finditer(lower):
         found.append(LaughterMatch("syllables", match.start(), match.end()))
     for match in _SCRIPT_RE.finditer(lower):
-        if match.group()[0] == "5" and _NUMBER_CONTEXT_RE.search(lower, 0, match.start()):
+        if match.group()[0].isdigit() and _NUMBER_CONTEXT_RE.search(lower, 0, match.start()):
             continue
         if any(f.start <= match.start() < f.end for f in found):
             continue

@@ -12,6 +12,7 @@ LAUGHS = [
     "lol", "LOOOL", "lmao", "lmfaooo", "rofl", "xD", "askfhsjkd", "sdjfhsdjfh", "asdasdasd",
     "фывапролд", "h6h6h6", "χαχαχα", "Λολ", "lwkmd", "555", "55555", "wkwkwk", "草",
     "面白いwww", "ｗｗｗ", "哈哈哈", "ㅋㅋㅋ", "هههههه", "huehuehue", "mdr", "😂", "🤣", "😆",
+    "mdrrr", "ptdrrr", "гыгы", "гыгыгы", "hhhhh", "хD", "ふふふ", "ははは", "笑死我了", "2333333",
 ]  # fmt: skip
 
 
@@ -33,6 +34,8 @@ def test_laughter_is_found(text: str) -> None:
         "Order #555", "555-1234", "order no. 5555", "PIN 5555",
         "Мы из Чечни, доставка работает?", "Olá, meu pedido atrasou",
         "cortar el césped", "草を刈る必要があります",
+        "гы", "hhh", "order 23333", "23333 руб", "2333", "はは", "Dr. Smith", "md", "HD video",
+        "карта ХХХХ ХХХХ ХХХХ 1234",
     ],
 )  # fmt: skip
 def test_ordinary_words_and_numbers_are_not_laughter(text: str) -> None:
