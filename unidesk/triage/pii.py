@@ -251,6 +251,7 @@ _PHONE_CONTEXT_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT_RE = re.compile("[0-9]")
+_IDD_00_REGION = "DE"  # any region whose international prefix is 00
 _ANY_DIGIT_RE = re.compile(r"\d")
 
 
@@ -265,8 +266,22 @@ def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
         return
     long_chains = [m.span() for m in _CHAIN_RE.finditer(text) if m.end() - m.start() >= 13]
     long_chains = [(s, e) for s, e in long_chains if _digit_count(text, s, e) >= 13]
-    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-    for match in matcher:
+    matches = list(
+        phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    )
+    if "00" in text and region != _IDD_00_REGION:
+        # "0049 30 1234567": 00 is the international prefix in most of the world (though
+        # not in every default region: Russia's is 810), so read such numbers as "+49...".
+        taken = [(m.start, m.end) for m in matches]
+        matches += [
+            m
+            for m in phonenumbers.PhoneNumberMatcher(
+                text, _IDD_00_REGION, leniency=phonenumbers.Leniency.VALID
+            )
+            if m.raw_string.startswith("00")
+            and not any(s < m.end and m.start < e for s, e in taken)
+        ]
+    for match in matches:
         start, end = match.start, match.end
         if any(s < end and start < e and (s < start or e > end) for s, e in long_chains):
             continue

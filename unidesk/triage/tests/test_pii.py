@@ -186,6 +186,13 @@ def test_phone_region_defaults_to_russia_and_zz_means_international_only() -> No
     assert redact(text, default_region="ZZ").text == "звоните 8 (912) 345-67-89 или [phone]"
 
 
+def test_numbers_dialled_with_00_are_international_even_where_the_prefix_is_810() -> None:
+    text = "позвоните 0049 30 1234567 или 0044 20 7946 0958"
+    assert redact(text).text == "позвоните [phone] или [phone]"  # Russia dials out with 810
+    for plain in ("заказ 0012345678", "order 00123456789 shipped", "итого 100 000 руб"):
+        assert redact(plain).text == plain
+
+
 def test_default_region_reads_national_numbers_of_that_country() -> None:
     assert redact("call 020 7946 0958", default_region="GB").text == "call [phone]"
     assert redact("call 020 7946 0958").text == "call 020 7946 0958"
