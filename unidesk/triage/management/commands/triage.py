@@ -59,6 +59,7 @@ def _summary(row: Any) -> dict[str, Any]:
         "routed_share": metrics.get("routed_share"),
         "routed_precision": metrics.get("routed_precision"),
         "macro_f1": metrics.get("macro_f1"),
+        "encoder_share": metrics.get("encoder_share"),
         "note": row.note,
     }
 
