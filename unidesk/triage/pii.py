@@ -177,7 +177,8 @@ def _digit_count(text: str, start: int, end: int) -> int:
 
 
 def find_cards(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
-    """Luhn-valid runs of 13-19 digits, grouped by single spaces/dashes or not at all.
+    """Luhn-valid runs of 13-19 digits, grouped by single spaces/dashes or not at all, or
+    printed in fours with dots.
 
     Every run of consecutive whole groups inside a digit chain is tried, so a card glued to
     an unrelated number ("x2 4111 1111 1111 1111") is still found; candidates may overlap.
@@ -194,6 +195,16 @@ def find_cards(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[
                     break
                 if len(digits) >= 13 and luhn_valid(digits):
                     yield PiiFinding("card", first_start, group_end)
+    for match in _DOTTED_CARD_RE.finditer(text):
+        if luhn_valid(match.group().replace(".", "")):
+            yield PiiFinding("card", match.start(), match.end())
+
+
+# "4111.1111.1111.1111": dots only in the printed four-by-four grouping (amounts and
+# version numbers group by three or less).
+_DOTTED_CARD_RE = re.compile(
+    r"(?<![0-9.])[0-9]{4}(?:\.[0-9]{4}){3}(?:\.[0-9]{1,3})?(?![0-9]|\.[0-9])"
+)
 
 
 _CVV_CONTEXT_RE = re.compile(

@@ -154,6 +154,12 @@ def test_findings_slice_the_original_text_to_the_pii_value() -> None:
     assert [f.start for f in result.findings] == sorted(f.start for f in result.findings)
 
 
+def test_a_card_printed_in_fours_with_dots_is_found_but_dotted_amounts_are_not() -> None:
+    assert redact("card 4111.1111.1111.1111.").text == "card [card •••• 1111]."
+    for plain in ("1.234.567.890.123 руб", "4111.1111.1111.1112", "v4111.1111.1111.1111.5"):
+        assert redact(plain).text == plain
+
+
 def test_two_numbers_separated_by_words_are_not_glued_into_a_card() -> None:
     # 4111 1111 + 1111 1111 would be Luhn-valid if glued across the words.
     text = "заказы 4111 1111 и 1111 1111"
