@@ -71,6 +71,16 @@ def test_the_report_shows_recall_per_queue_and_the_confusion(desk, trained) -> N
         assert f"<td>{name}</td>" in page and f"<th>{name}</th>" in page
     assert "left to rules" in page
     assert logged_in(desk.lead).get(reverse("workspace:topic_model", args=[42])).status_code == 404
+    assert "Read by the sentence encoder" not in page  # trained without one
+
+
+def test_the_report_says_how_many_messages_needed_the_encoder(desk, trained) -> None:  # type: ignore[no-untyped-def]
+    trained.metrics = {**trained.metrics, "encoder_share": 0.379}
+    trained.save(update_fields=["metrics"])
+
+    page = logged_in(desk.lead).get(reverse("workspace:topic_model", args=[1])).content.decode()
+
+    assert "Read by the sentence encoder" in page and "37.9%" in page
 
 
 def test_a_lead_queues_training_and_the_page_says_so(desk, delivery) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
