@@ -12,7 +12,7 @@ text for scripts without spaces; nothing is a list of exact strings:
 * acronyms and slang with stretchable letters: lol/lool/lolz/lel/lul, lmao/lmfao, rofl,
   lwkmd (Nigerian), mdr/ptdr (French, "mdrrr"), kek/кек, лол (also in Greek letters:
   "Λολ"), ржу, гыгы; "hhhh" (North Africa, Indonesia);
-* script runs: Thai "555" and Chinese "2333" (not an amount or a number: no currency, no
+* script runs: Thai "555" and Chinese "23333" (not an amount or a number: no currency, no
   "order/№" before it), Arabic "ههههه", Hebrew "חחחח", Persian "خخخخ", Korean "ㅋㅋㅋ",
   Chinese 哈哈/呵呵/嘻嘻/笑死, Japanese "www" (not a web address), 草 at the end of a phrase
   and kana runs "ははは", "ふふふ";
@@ -83,7 +83,7 @@ _SPACED_RE = re.compile(
 )
 
 _SCRIPT_RE = re.compile(
-    r"(?<![\d.,/#№$€£¥₽-])(?:5{3,}|23{4,})(?![\d.,/%$€£¥₽-])"  # Thai 555, Chinese 2333
+    r"(?<![\d.,/#№$€£¥₽-])(?:5{3,}|23{4,})(?![\d.,/%$€£¥₽-])"  # Thai 555, Chinese 23333
     r"(?!\s*(?:руб|р\.|rub|usd|eur|baht|บาท|\$|€))"
     r"|ه{3,}|ح{4,}|خ{3,}|ח{3,}|[ㅋㅎ]{2,}|[哈呵嘻]{2,}|(?<![a-z0-9])w{3,}(?![a-z0-9.])"
     r"|草(?=$|[\s!！?？。、)）w]|生え)|大草原|[(（]笑[)）]|笑死|笑笑"
