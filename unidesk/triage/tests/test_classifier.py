@@ -117,6 +117,18 @@ def test_a_model_with_a_fallback_knows_how_familiar_a_message_is() -> None:
     assert model.predict("xqzt vlorp wibble").label == "human"
 
 
+def test_predictions_read_the_words_once_and_match_the_two_separate_readings() -> None:
+    model, _ = train(rows(1, copies=4), fallback_label="human")
+    texts = ["card charged twice", "xqzt vlorp wibble", "where is my parcel 3"]
+
+    predictions = model.predict_many(texts)
+
+    for prediction, row, familiar in zip(
+        predictions, model.probabilities(texts), model.familiarity(texts) or [], strict=True
+    ):
+        assert prediction.confidence == pytest.approx(round(max(row) * familiar, 4), abs=1e-4)
+
+
 def test_models_without_a_fallback_keep_no_centres() -> None:
     model, _ = train(rows(1))
     assert model.centres is None and model.familiarity(["hello"]) is None
