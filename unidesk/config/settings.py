@@ -218,6 +218,9 @@ if UNIDESK_SMTP_TLS not in ("starttls", "ssl", "none"):
 # Languages the desk serves (ISO 639-1); empty means the built-in list
 # (unidesk.triage.language.DEFAULT_LANGUAGES).
 UNIDESK_TRIAGE_LANGUAGES = env_list("UNIDESK_TRIAGE_LANGUAGES", [])
+# Countries whose national phone format redaction reads ("8 912 ..." in RU, "(11) 9..." in
+# BR); numbers in international form ("+44 ...", "0044 ...") are read whatever this says.
+UNIDESK_PHONE_REGIONS = [code.upper() for code in env_list("UNIDESK_PHONE_REGIONS", ["RU"])]
 # Route new tickets with the active topic model when it is confident enough.
 UNIDESK_TRIAGE_ROUTING = env_bool("UNIDESK_TRIAGE_ROUTING", True)
 # The worker retrains the topic model on the desk's history every N days (0: never).

@@ -33,10 +33,12 @@ __all__ = [
     "snils_valid",
 ]
 
-# Region used to read phone numbers written without "+<country code>" when the caller
-# passes default_region=None.  Most customers of this desk are in Russia/CIS, so
-# "8 (912) 345-67-89" must be caught.  Pass default_region="ZZ" (phonenumbers' "unknown
-# region") to accept only international "+..." numbers.
+# Region(s) used to read phone numbers written without "+<country code>" when the caller
+# passes default_region=None: ISO 3166 codes, several joined by commas ("RU,BR,PT") for a
+# desk whose customers live in several countries.  Most customers of this desk are in
+# Russia/CIS, so "8 (912) 345-67-89" must be caught.  The desk sets it from
+# UNIDESK_PHONE_REGIONS at start-up (triage.apps).  Pass default_region="ZZ"
+# (phonenumbers' "unknown region") to accept only international "+..." numbers.
 DEFAULT_PHONE_REGION = "RU"
 
 # How many characters before a number are searched for context words (паспорт, ИНН, CVV...).
@@ -67,7 +69,8 @@ class Redaction:
 class Detector(Protocol):
     """A PII detector: yields findings (offsets into ``text``); may overlap, redact() resolves.
 
-    ``region`` is the ISO 3166 region used for numbers written in national format.
+    ``region`` is the ISO 3166 region used for numbers written in national format (or
+    several, joined by commas: the desk's UNIDESK_PHONE_REGIONS).
     A plain function ``def find_x(text: str, *, region: str) -> Iterator[PiiFinding]`` fits.
     """
 
@@ -267,7 +270,8 @@ _ANY_DIGIT_RE = re.compile(r"\d")
 
 
 def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
-    """Valid phone numbers (phonenumbers, leniency VALID) read with ``region`` as default.
+    """Valid phone numbers (phonenumbers, leniency VALID) read with ``region`` as default
+    (several regions joined by commas: a national number valid in any of them counts).
 
     Skips a match that is only part of a digit chain of 13+ digits (cards, order numbers),
     and a bare 10-digit-or-shorter national number without a phone context word
@@ -277,22 +281,27 @@ def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
         return
     long_chains = [m.span() for m in _CHAIN_RE.finditer(text) if m.end() - m.start() >= 13]
     long_chains = [(s, e) for s, e in long_chains if _digit_count(text, s, e) >= 13]
-    matches = list(
-        phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-    )
-    if "00" in text and region != _IDD_00_REGION:
+    matches: list[phonenumbers.PhoneNumberMatch] = []
+
+    def add(found: Iterable[phonenumbers.PhoneNumberMatch]) -> None:
+        # The first region to read a number keeps it; later readings may not overlap it.
+        taken = [(m.start, m.end) for m in matches]
+        matches.extend(m for m in found if not any(s < m.end and m.start < e for s, e in taken))
+
+    regions = [code for code in region.split(",") if code] or ["ZZ"]
+    for code in regions:
+        add(phonenumbers.PhoneNumberMatcher(text, code, leniency=phonenumbers.Leniency.VALID))
+    if "00" in text and _IDD_00_REGION not in regions:
         # "0049 30 1234567": 00 is the international prefix in most of the world (though
         # not in every default region: Russia's is 810), so read such numbers as "+49...".
-        taken = [(m.start, m.end) for m in matches]
-        matches += [
+        add(
             m
             for m in phonenumbers.PhoneNumberMatcher(
                 text, _IDD_00_REGION, leniency=phonenumbers.Leniency.VALID
             )
             if m.raw_string.startswith("00")
-            and not any(s < m.end and m.start < e for s, e in taken)
-        ]
-    for match in matches:
+        )
+    for match in sorted(matches, key=lambda m: m.start):
         start, end = match.start, match.end
         if any(s < end and start < e and (s < start or e > end) for s, e in long_chains):
             continue
@@ -442,8 +451,9 @@ def redact(
 ) -> Redaction:
     """Replace PII in ``text`` with tokens such as ``[card •••• 1234]`` or ``[phone]``.
 
-    ``default_region`` is used for phone numbers written without a ``+`` country code;
-    None means DEFAULT_PHONE_REGION ("RU").  ``detectors`` defaults to DEFAULT_DETECTORS.
+    ``default_region`` is used for phone numbers written without a ``+`` country code
+    (several regions joined by commas); None means DEFAULT_PHONE_REGION ("RU" unless the
+    desk's UNIDESK_PHONE_REGIONS says otherwise).  ``detectors`` defaults to DEFAULT_DETECTORS.
     The output is re-scanned until stable, so ``redact(redact(t).text)`` changes nothing.
     """
     if detectors is None:

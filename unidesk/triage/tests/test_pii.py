@@ -199,6 +199,29 @@ def test_numbers_dialled_with_00_are_international_even_where_the_prefix_is_810(
         assert redact(plain).text == plain
 
 
+def test_a_desk_in_several_countries_reads_each_ones_national_numbers() -> None:
+    text = "ligue (11) 91234-5678 ou 8 (912) 345-67-89"
+    assert redact(text, default_region="RU,BR").text == "ligue [phone] ou [phone]"
+    assert redact(text).text == "ligue (11) 91234-5678 ou [phone]"  # Russia only
+    assert redact("заказ 9123456789", default_region="RU,BR").text == "заказ 9123456789"
+
+
+def test_the_desks_phone_regions_come_from_its_settings(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ImproperlyConfigured
+
+    from unidesk.triage import pii
+    from unidesk.triage.apps import configure_phone_regions
+
+    monkeypatch.setattr(pii, "DEFAULT_PHONE_REGION", pii.DEFAULT_PHONE_REGION)
+    settings.UNIDESK_PHONE_REGIONS = ["RU", "BR"]
+    configure_phone_regions()
+    assert redact("ligue (11) 91234-5678").text == "ligue [phone]"
+
+    settings.UNIDESK_PHONE_REGIONS = ["RU", "XX"]
+    with pytest.raises(ImproperlyConfigured, match="XX"):
+        configure_phone_regions()
+
+
 def test_default_region_reads_national_numbers_of_that_country() -> None:
     assert redact("call 020 7946 0958", default_region="GB").text == "call [phone]"
     assert redact("call 020 7946 0958").text == "call 020 7946 0958"
