@@ -251,11 +251,24 @@ _EMAIL_DOMAIN = r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:xn--[\w-]{1,59}|[^\W\d_]
 _EMAIL_RE = re.compile(f"{_EMAIL_LOCAL}@{_EMAIL_DOMAIN}")
 
 
+# Addresses spelled out against harvesters: "ivan [at] mail [dot] ru", "ivan(at)mail.ru",
+# "ivan собака mail.ru". Only bracketed words or "собака" (the Russian name of "@") count:
+# a bare "at" is an English word.
+_AT = r"(?:\s*[\[({<]\s*(?:at|@|собака)\s*[\])}>]\s*|\s+собака\s+)"
+_DOT = r"(?:\s*[\[({<]\s*(?:dot|точка)\s*[\])}>]\s*|\.)"
+_SPELLED_EMAIL_RE = re.compile(
+    rf"(?<![\w.+-])[a-z0-9._+-]+{_AT}(?:[a-z0-9][a-z0-9-]*{_DOT})+[a-z]{{2,63}}(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 def find_emails(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
-    """E-mail addresses, including Unicode (IDN) local parts and domains."""
-    if "@" not in text:
-        return
-    for match in _EMAIL_RE.finditer(text):
+    """E-mail addresses, including Unicode (IDN) local parts and domains, and addresses
+    spelled out ("ivan [at] mail [dot] ru")."""
+    if "@" in text:
+        for match in _EMAIL_RE.finditer(text):
+            yield PiiFinding("email", match.start(), match.end())
+    for match in _SPELLED_EMAIL_RE.finditer(text):
         yield PiiFinding("email", match.start(), match.end())
 
 
@@ -383,8 +396,13 @@ _TOKENS = {
     "inn": "[inn]",
 }
 # Our own tokens (and any digit-free "[word]"): never re-detected, so redact() is idempotent.
-_TOKEN_RE = re.compile(r"\[(?:card •••• [0-9]{4}|[^\W\d](?:[^\W\d]|[ -]){0,31})\]")
-_MAYBE_PII_RE = re.compile(r"[\d@]")  # \d: phonenumbers also reads non-ASCII digits
+# ("[at]" and "[dot]" are not tokens: they spell out an e-mail address.)
+_TOKEN_RE = re.compile(
+    r"\[(?!\s*(?:at|dot|точка|собака)\s*\])(?:card •••• [0-9]{4}|[^\W\d](?:[^\W\d]|[ -]){0,31})\]",
+    re.IGNORECASE,
+)
+# \d: phonenumbers also reads non-ASCII digits; the rest: e-mail addresses spelled out.
+_MAYBE_PII_RE = re.compile(r"[\d@]|собака|[\[({<]\s*at\s*[\])}>]", re.IGNORECASE)
 
 
 def _token(finding: PiiFinding, text: str) -> str:

@@ -160,6 +160,26 @@ def test_a_card_printed_in_fours_with_dots_is_found_but_dotted_amounts_are_not()
         assert redact(plain).text == plain
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    ["ivan [at] mail [dot] ru", "ivan(at)mail.ru", "ivan собака mail.ru", "anna{at}gmail.com",
+     "john.doe (at) example (dot) co (dot) uk", "j.doe [@] corp.example.com"],
+)  # fmt: skip
+def test_an_e_mail_address_spelled_out_is_redacted(spelled: str) -> None:
+    result = redact(f"пишите на {spelled}, жду")
+    assert result.text == "пишите на [email], жду"
+    assert redact(result.text).text == result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["meet at home dot", "look at me", "price (at) 5 dollars", "собака лает",
+     "ivan [at] mail", "see [at] least one", "моя собака gmail.com не работает"],
+)  # fmt: skip
+def test_words_like_at_and_dot_alone_are_not_an_address(text: str) -> None:
+    assert redact(text).text == text
+
+
 def test_two_numbers_separated_by_words_are_not_glued_into_a_card() -> None:
     # 4111 1111 + 1111 1111 would be Luhn-valid if glued across the words.
     text = "заказы 4111 1111 и 1111 1111"
