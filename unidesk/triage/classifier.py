@@ -703,8 +703,11 @@ def train(
             model.remember_centres(rows, leave_out=fallback_label)
     model.fallback_label = fallback_label
     model.threshold = threshold
-    if model.quick is not None and model.centres is None:
-        # (A model with centres reads every message with the encoder for its familiarity.)
+    if model.centres is not None:
+        # It reads every message with the encoder for its familiarity: the words-only
+        # reading would never be used, only stored (as large as the model's own TF-IDF part).
+        model.quick = None
+    elif model.quick is not None:
         if validation is not None:
             model.tune_gate(validation)
         else:

@@ -114,6 +114,13 @@ def test_training_with_an_encoder_tunes_the_gate_on_held_out_messages(letters, t
     assert TextClassifier.load(tmp_path).gate == model.gate
 
 
+def test_a_model_with_label_centres_keeps_no_words_only_reading(letters) -> None:  # type: ignore[no-untyped-def]
+    model, meta = train(ROWS, encoder=letters, fallback_label="human")
+
+    assert model.centres is not None  # its familiarity needs the encoder on every message
+    assert model.quick is None and model.gate == NEVER and meta["encoder_gate"] is None
+
+
 def test_a_full_cache_keeps_the_vectors_a_batch_already_had(letters, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(encoders, "_CACHE_SIZE", 3)
     first = encoders.encode_cached(letters, ["refund", "parcel"])
