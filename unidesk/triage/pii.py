@@ -256,6 +256,7 @@ _EMAIL_RE = re.compile(f"{_EMAIL_LOCAL}@{_EMAIL_DOMAIN}")
 # a bare "at" is an English word.
 _AT = r"(?:\s*[\[({<]\s*(?:at|@|собака)\s*[\])}>]\s*|\s+собака\s+)"
 _DOT = r"(?:\s*[\[({<]\s*(?:dot|точка)\s*[\])}>]\s*|\.)"
+_SPELLED_AT_RE = re.compile(_AT, re.IGNORECASE)  # the cheap question first
 _SPELLED_EMAIL_RE = re.compile(
     rf"(?<![\w.+-])[a-z0-9._+-]+{_AT}(?:[a-z0-9][a-z0-9-]*{_DOT})+[a-z]{{2,63}}(?![\w-])",
     re.IGNORECASE,
@@ -268,8 +269,9 @@ def find_emails(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
     if "@" in text:
         for match in _EMAIL_RE.finditer(text):
             yield PiiFinding("email", match.start(), match.end())
-    for match in _SPELLED_EMAIL_RE.finditer(text):
-        yield PiiFinding("email", match.start(), match.end())
+    if _SPELLED_AT_RE.search(text):
+        for match in _SPELLED_EMAIL_RE.finditer(text):
+            yield PiiFinding("email", match.start(), match.end())
 
 
 _PHONE_CONTEXT_RE = re.compile(
@@ -402,7 +404,7 @@ _TOKEN_RE = re.compile(
     re.IGNORECASE,
 )
 # \d: phonenumbers also reads non-ASCII digits; the rest: e-mail addresses spelled out.
-_MAYBE_PII_RE = re.compile(r"[\d@]|собака|[\[({<]\s*at\s*[\])}>]", re.IGNORECASE)
+_MAYBE_PII_RE = re.compile(rf"[\d@]|{_AT}", re.IGNORECASE)
 
 
 def _token(finding: PiiFinding, text: str) -> str:
