@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import operator
+import functools
 from collections.abc import Iterable
-from functools import reduce
 
 import phonenumbers
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 
 from unidesk.core.errors import DomainError
 from unidesk.customers.models import Customer, Identity, IdentityKind
@@ -61,6 +59,32 @@ def _canonical(customer: Customer) -> Customer:
     return customer
 
 
+def _normalised(identities: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    wanted = {(kind, normalise_identity(kind, value)) for kind, value in identities}
+    if not wanted:
+        raise DomainError("A message needs at least one sender identity.")
+    return wanted
+
+
+def _owner(wanted: set[tuple[str, str]]) -> tuple[dict[tuple[str, str], Customer], Customer | None]:
+    """The customers owning each known identity, and the one the most specific names."""
+    rows = Customer.objects.raw(_owners_sql(len(wanted)), _flat(sorted(wanted)))
+    # Each row carries the identity it matched (the SQL's two extra columns).
+    owners = {(vars(row)["identity_kind"], vars(row)["identity_value"]): row for row in rows}
+    for wanted_kind in _RESOLUTION_ORDER:
+        match = next((c for (k, _), c in owners.items() if k == wanted_kind), None)
+        if match is not None:
+            return owners, _canonical(match)
+    return owners, None
+
+
+def known_language(identities: Iterable[tuple[str, str]]) -> str:
+    """The language of the customer these identities name ("" for nobody known yet, or a
+    customer of unknown language). Reads only."""
+    _, customer = _owner(_normalised(identities))
+    return customer.language if customer is not None else ""
+
+
 def resolve_customer(
     identities: Iterable[tuple[str, str]], *, name: str = "", language: str = ""
 ) -> Customer:
@@ -70,29 +94,14 @@ def resolve_customer(
     belongs to another customer is left there: two people are never merged automatically.
     Must run inside the caller's transaction (intake's).
     """
-    wanted: set[tuple[str, str]] = {
-        (kind, normalise_identity(kind, value)) for kind, value in identities
-    }
-    if not wanted:
-        raise DomainError("A message needs at least one sender identity.")
-    # (kind = k AND value = v) OR ...: seeks on the unique (kind, value) index. A filter on
-    # the values alone read the whole table at every message.
-    pairs = reduce(operator.or_, (Q(kind=kind, value=value) for kind, value in sorted(wanted)))
-    known = {
-        (i.kind, i.value): i for i in Identity.objects.select_related("customer").filter(pairs)
-    }
-    customer: Customer | None = None
-    for wanted_kind in _RESOLUTION_ORDER:
-        match = next((i for (k, _), i in known.items() if k == wanted_kind), None)
-        if match is not None:
-            customer = _canonical(match.customer)
-            break
+    wanted = _normalised(identities)
+    owners, customer = _owner(wanted)
     if customer is None:
         customer = Customer.objects.create(name=name, language=language)
     elif name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name"])
-    new = sorted(wanted - set(known))
+    new = sorted(wanted - set(owners))
     if new:
         # One statement; an identity a concurrent intake claimed meanwhile stays with them.
         Identity.objects.bulk_create(
@@ -100,6 +109,26 @@ def resolve_customer(
             ignore_conflicts=True,
         )
     return customer
+
+
+@functools.cache
+def _owners_sql(count: int) -> str:
+    """The customers owning any of `count` (kind, value) identities, each row with the
+    identity it matched: SQL written once per count, since every message asks (the ORM
+    compiled it anew each time, which cost more than the seek). `(kind = k AND value = v)
+    OR ...` seeks the unique (kind, value) index; `value IN (...)` read the whole table."""
+    q = connection.ops.quote_name
+    columns = ", ".join(f"c.{q(str(f.column))}" for f in Customer._meta.concrete_fields)
+    match = " OR ".join([f"(i.{q('kind')} = %s AND i.{q('value')} = %s)"] * count)
+    return (
+        f"SELECT {columns}, i.{q('kind')} AS identity_kind, i.{q('value')} AS identity_value "
+        f"FROM {q(Identity._meta.db_table)} i JOIN {q(Customer._meta.db_table)} c "
+        f"ON c.{q('id')} = i.{q('customer_id')} WHERE {match}"
+    )
+
+
+def _flat(pairs: Iterable[tuple[str, str]]) -> list[str]:
+    return [item for pair in pairs for item in pair]
 
 
 @transaction.atomic

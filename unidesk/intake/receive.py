@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -10,16 +12,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from unidesk.core.cache import ConfigCache
 from unidesk.core.errors import DomainError
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
-from unidesk.customers.services import resolve_customer
+from unidesk.customers.services import known_language, normalise_identity, resolve_customer
 from unidesk.intake.inbound import InboundMessage
-from unidesk.queues.models import ChannelWeight
+from unidesk.queues.models import ChannelWeight, Queue
 from unidesk.queues.routing import RoutingInput, route
+from unidesk.queues.selectors import all_queues
 from unidesk.sla.models import Priority
 from unidesk.tickets import services as tickets
 from unidesk.tickets.models import Attachment, EventKind, Message, MessageKind, Status, Ticket
@@ -27,7 +30,7 @@ from unidesk.triage import desk
 from unidesk.triage.abuse import mask_abuse
 from unidesk.triage.analyze import Analysis, analyze
 from unidesk.triage.language import DEFAULT_LANGUAGES
-from unidesk.triage.pii import redact
+from unidesk.triage.pii import Redaction, redact
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +52,16 @@ def receive(inbound: InboundMessage, *, at: datetime | None = None) -> Receipt:
     `created=False` and changes nothing. Everything is written in one transaction, so a
     failure leaves no half-written ticket.
     """
-    _validate(inbound)
+    check(inbound)
     at = at or now()
     if inbound.external_id:
         existing = _existing(inbound)
         if existing is not None:
             return existing
+    reading = _read(inbound)
     try:
         with transaction.atomic():
-            return _store(inbound, at=at)
+            return _store(inbound, reading, at=at)
     except IntegrityError:
         # A concurrent delivery of the same message won the race: answer as a repeat.
         existing = _existing(inbound) if inbound.external_id else None
@@ -66,7 +70,9 @@ def receive(inbound: InboundMessage, *, at: datetime | None = None) -> Receipt:
         return existing
 
 
-def _validate(inbound: InboundMessage) -> None:
+def check(inbound: InboundMessage) -> None:
+    """Raise DomainError, storing nothing, if `receive` would refuse this message (a
+    batch checks all its messages before it stores the first)."""
     if inbound.channel not in KNOWN_CHANNELS:
         raise DomainError(f"Unknown channel {inbound.channel!r}.")
     if not inbound.identities:
@@ -75,30 +81,84 @@ def _validate(inbound: InboundMessage) -> None:
         raise DomainError("A message needs text, HTML or an attachment.")
     if inbound.external_id is not None and not (0 < len(inbound.external_id) <= 500):
         raise DomainError("external_id must be 1 to 500 characters.")
+    for kind, value in inbound.identities:
+        normalise_identity(kind, value)
 
 
 def _existing(inbound: InboundMessage) -> Receipt | None:
-    found = Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id)
-    if not found.exists():  # the common case, and the cheapest question to ask
+    with connection.cursor() as cursor:  # the common case, and the cheapest question to ask
+        cursor.execute(_statements().repeat, [inbound.channel, inbound.external_id])
+        found = cursor.fetchone()
+    if found is None:
         return None
-    message = found.select_related("ticket").first()
+    message = Message.objects.select_related("ticket").filter(pk=found[0]).first()
     if message is None:
         return None
     return Receipt(ticket=message.ticket, message=message, created=False)
 
 
-def _store(inbound: InboundMessage, *, at: datetime) -> Receipt:
-    # Privacy first: nothing below ever sees the original text.
+@dataclass(frozen=True)
+class _Statements:
+    """The intake's reads, written as SQL once per process (bench/RESULTS.md, decision
+    0003): the ORM compiles a statement anew at every call, which cost more than running
+    it, and each message asks these."""
+
+    repeat: str  # (channel, external_id) -> the stored message's id
+    parent: str  # (channel, external_id) -> its ticket's id
+    ticket_by_id: str  # (customer, id) -> the customer's ticket, if not closed
+    ticket_by_channel: str  # (customer, channel) -> their latest ticket there not closed
+
+
+@functools.cache
+def _statements() -> _Statements:
+    q = connection.ops.quote_name
+    message, ticket = q(Message._meta.db_table), q(Ticket._meta.db_table)
+    columns = ", ".join(q(str(f.column)) for f in Ticket._meta.concrete_fields)
+    open_of = (
+        f"SELECT {columns} FROM {ticket} WHERE {q('customer_id')} = %s "
+        f"AND {q('status')} <> '{Status.CLOSED.value}'"
+    )
+    by_external_id = f"FROM {message} WHERE {q('channel')} = %s AND {q('external_id')} = %s"
+    return _Statements(
+        repeat=f"SELECT {q('id')} {by_external_id} LIMIT 1",
+        parent=f"SELECT {q('ticket_id')} {by_external_id} LIMIT 1",
+        ticket_by_id=f"{open_of} AND {q('id')} = %s",
+        ticket_by_channel=(
+            f"{open_of} AND {q('channel')} = %s ORDER BY {q('created_at')} DESC LIMIT 1"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What intake reads in a message before writing anything: the text with its personal
+    data redacted, and the triage signals. Pure work, done before the write transaction
+    opens, so that it does not hold SQLite's one writer (or PostgreSQL's row locks)."""
+
+    text: Redaction
+    subject: Redaction
+    html: str
+    signals: Analysis
+
+
+def _read(inbound: InboundMessage) -> _Reading:
+    # Privacy first: nothing after this ever sees the original text.
     text = redact(inbound.text)
     subject = redact(inbound.subject)
     html = redact(inbound.html).text if inbound.html else ""
-    customer = resolve_customer(
-        inbound.identities, name=inbound.sender_name, language=inbound.language
-    )
     signals = analyze(
         f"{subject.text}\n{text.text}".strip(),
-        fallback_language=inbound.language or customer.language or None,
+        # The customer's last known language settles short or ambiguous text.
+        fallback_language=inbound.language or known_language(inbound.identities) or None,
         languages=tuple(settings.UNIDESK_TRIAGE_LANGUAGES) or DEFAULT_LANGUAGES,
+    )
+    return _Reading(text=text, subject=subject, html=html, signals=signals)
+
+
+def _store(inbound: InboundMessage, reading: _Reading, *, at: datetime) -> Receipt:
+    text, subject, html, signals = reading.text, reading.subject, reading.html, reading.signals
+    customer = resolve_customer(
+        inbound.identities, name=inbound.sender_name, language=inbound.language
     )
     ticket = _thread(inbound, customer)
     opened = ticket is None
@@ -169,22 +229,37 @@ def _thread(inbound: InboundMessage, customer: Customer) -> Ticket | None:
     the customer's latest ticket on the same channel that is not closed. A reference to another
     customer's ticket is ignored: two customers are never threaded together.
     """
-    candidates = Ticket.objects.select_related("queue").exclude(status=Status.CLOSED)
-    mine = candidates.filter(customer=customer)
+    sql = _statements()
     if inbound.reply_to:
-        parent = (
-            Message.objects.filter(channel=inbound.channel, external_id=inbound.reply_to)
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if parent is not None and (ticket := mine.filter(pk=parent).first()) is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.parent, [inbound.channel, inbound.reply_to])
+            parent = cursor.fetchone()
+        if parent is not None and (ticket := _ticket(sql.ticket_by_id, customer, parent[0])):
             return ticket
-    if inbound.ticket_ref is not None and (ticket := mine.filter(pk=inbound.ticket_ref).first()):
+    if inbound.ticket_ref is not None and (
+        ticket := _ticket(sql.ticket_by_id, customer, inbound.ticket_ref)
+    ):
         return ticket
     if inbound.thread_by_sender:
         # Solved tickets reopen; the worker closes them after UNIDESK_AUTO_CLOSE_DAYS.
-        return mine.filter(channel=inbound.channel).order_by("-created_at").first()
+        return _ticket(sql.ticket_by_channel, customer, inbound.channel)
     return None
+
+
+def _ticket(sql: str, customer: Customer, param: object) -> Ticket | None:
+    """The one ticket `sql` finds (a raw queryset: the values are converted as for any
+    query), with its queue from the configuration cache and its customer."""
+    for ticket in Ticket.objects.raw(sql, [customer.pk, param]):
+        queue = _queues_by_id().get(ticket.queue_id)
+        if queue is not None:  # a queue newer than the cache is read when first needed
+            ticket.queue = copy.copy(queue)
+        ticket.customer = customer
+        return ticket
+    return None
+
+
+def _queues_by_id() -> dict[int, Queue]:
+    return {queue.pk: queue for queue in all_queues()}
 
 
 def _known(language: str) -> str:

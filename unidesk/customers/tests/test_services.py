@@ -4,7 +4,12 @@ import pytest
 
 from unidesk.core.errors import DomainError
 from unidesk.customers.models import Customer, Identity
-from unidesk.customers.services import merge_customers, normalise_identity, resolve_customer
+from unidesk.customers.services import (
+    known_language,
+    merge_customers,
+    normalise_identity,
+    resolve_customer,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +65,16 @@ def test_merging_moves_identities_and_tickets_and_follows_the_pointer(desk) -> N
     assert resolve_customer([("telegram", "77")]) == target
     with pytest.raises(DomainError):
         merge_customers(target, into=Customer.objects.get(pk=chat.customer_id))
+
+
+@pytest.mark.django_db
+def test_known_language_reads_the_customer_a_merge_points_to() -> None:
+    ann = resolve_customer([("email", "ann@example.com")], language="pt")
+    old = resolve_customer([("telegram", "77")])
+
+    assert known_language([("email", "ANN@example.com")]) == "pt"
+    assert known_language([("telegram", "77")]) == ""
+    assert known_language([("telegram", "78")]) == ""
+    merge_customers(old, into=ann)
+    assert known_language([("telegram", "77")]) == "pt"
+    assert Customer.objects.count() == 2  # reading created nobody

@@ -216,6 +216,16 @@ def test_intake_records_language_mood_and_abuse_of_each_message(desk) -> None:  
     assert calm.ticket.customer.language == "ru"
 
 
+def test_a_short_message_takes_the_language_its_customer_wrote_in_before(desk) -> None:  # type: ignore[no-untyped-def]
+    receive(inbound("Olá, o meu pedido não chegou, podem ajudar?", who="a@x.io"), at=T0)
+
+    known = receive(inbound("ok", who="a@x.io"), at=T0 + timedelta(minutes=1))
+    stranger = receive(inbound("ok", who="b@x.io"), at=T0 + timedelta(minutes=1))
+
+    assert known.message.language == "pt"
+    assert stranger.message.language == ""
+
+
 def test_an_urgent_follow_up_raises_the_priority(desk) -> None:  # type: ignore[no-untyped-def]
     ticket = receive(inbound("Where is my parcel?"), at=T0).ticket
     assert ticket.priority == Priority.NORMAL
