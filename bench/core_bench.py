@@ -20,7 +20,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +166,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def in_parallel(jobs: list[Callable[[], object]]) -> float:
+    """Run each job in its own thread (an HTTP client); the seconds until all finished."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def bench_http(env: dict[str, str], *, messages: int, list_rounds: int) -> dict[str, float]:
     from unidesk.accounts.models import ApiToken, User
 
@@ -204,17 +217,47 @@ def bench_http(env: dict[str, str], *, messages: int, list_rounds: int) -> dict[
             t.start()
         for t in warm:
             t.join()
-        started = time.perf_counter()
-        threads = [
-            threading.Thread(target=lambda w=w: [post(w * per + j) for j in range(per)])
-            for w in range(workers)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        rate = workers * per / (time.perf_counter() - started)
+        elapsed = in_parallel(
+            [lambda w=w: [post(w * per + j) for j in range(per)] for w in range(workers)]
+        )
+        rate = workers * per / elapsed
         print(f"  {'API intake (8 clients, 2 server processes)':<44} {rate:8.0f} messages/s")
+
+        def post_batch(first: int, size: int) -> None:
+            body = json.dumps(
+                {
+                    "messages": [
+                        {
+                            "external_id": f"http-batch-{i}",
+                            "customer": {"email": f"h{i % 300}@x.io"},
+                            "subject": "Order",
+                            "text": f"Where is my order {i}?",
+                        }
+                        for i in range(first, first + size)
+                    ]
+                }
+            ).encode()
+            url = f"{base}/api/v1/messages/inbound/batch"
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers)) as r:
+                assert r.status == 200
+
+        size, clients = 50, 4
+        batches = max(clients, messages // size // clients * clients)
+        try:
+            post_batch(10**7, 1)
+        except urllib.error.HTTPError as error:  # code from before the batch endpoint
+            print(f"  API intake in batches: not measured ({error.code})")
+            batches = 0
+        elapsed = in_parallel(
+            [
+                lambda c=c: [post_batch((c + k) * size, size) for k in range(0, batches, clients)]
+                for c in range(clients)
+            ]
+        )
+        batch_rate = batches * size / elapsed
+        if batches:
+            label = f"API intake, batches of {size} ({clients} clients)"
+            print(f"  {label:<44} {batch_rate:8.0f} messages/s")
 
         samples = []
         for _ in range(list_rounds):
@@ -223,7 +266,11 @@ def bench_http(env: dict[str, str], *, messages: int, list_rounds: int) -> dict[
             urllib.request.urlopen(req, timeout=30).read()
             samples.append(time.perf_counter() - t)
         listing = report("GET /api/v1/tickets?limit=50 (HTTP)", samples)
-        return {"api_intake_per_s": rate, **{f"list_{k}": v for k, v in listing.items()}}
+        return {
+            "api_intake_per_s": rate,
+            "api_batch_intake_per_s": batch_rate,
+            **{f"list_{k}": v for k, v in listing.items()},
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -21,7 +21,7 @@ from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.intake.inbound import InboundMessage
-from unidesk.intake.receive import KNOWN_CHANNELS, receive
+from unidesk.intake.receive import KNOWN_CHANNELS, Receipt, check, receive
 from unidesk.outbox.services import retry_delivery
 from unidesk.queues import engine
 from unidesk.queues.models import Queue, Urgency
@@ -209,24 +209,51 @@ def _reload(ticket_id: int) -> Ticket:
     summary="Receive a customer message through the API channel",
 )
 def post_inbound(request: HttpRequest, payload: s.InboundIn) -> tuple[int, dict[str, object]]:
-    receipt = receive(
-        InboundMessage(
-            channel="api",
-            external_id=payload.external_id,
-            identities=payload.customer.identities(),
-            sender_name=payload.customer.name,
-            subject=payload.subject,
-            text=payload.text,
-            ticket_ref=payload.ticket_id,
-            language=payload.language,
-        )
+    receipt = receive(_inbound(payload))
+    return (201 if receipt.created else 200), _receipt_out(receipt)
+
+
+@v1.post(
+    "/messages/inbound/batch",
+    response={200: s.InboundBatchOut, 400: s.Error, 422: s.Error},
+    summary="Receive up to 100 customer messages in one call",
+)
+def post_inbound_batch(request: HttpRequest, payload: s.InboundBatchIn) -> dict[str, object]:
+    """Each message is received as by `POST /messages/inbound`, in order, each in its own
+    transaction. All are checked first: one refused message refuses the batch, and nothing
+    is stored."""
+    inbounds = [_inbound(item) for item in payload.messages]
+    for index, inbound in enumerate(inbounds):
+        try:
+            check(inbound)
+        except DomainError as exc:
+            raise DomainError(f"messages.{index}: {exc.message}") from exc
+    receipts = [receive(inbound) for inbound in inbounds]
+    return {
+        "results": [_receipt_out(receipt) for receipt in receipts],
+        "created": sum(receipt.created for receipt in receipts),
+    }
+
+
+def _inbound(payload: s.InboundIn) -> InboundMessage:
+    return InboundMessage(
+        channel="api",
+        external_id=payload.external_id,
+        identities=payload.customer.identities(),
+        sender_name=payload.customer.name,
+        subject=payload.subject,
+        text=payload.text,
+        ticket_ref=payload.ticket_id,
+        language=payload.language,
     )
-    body: dict[str, object] = {
+
+
+def _receipt_out(receipt: Receipt) -> dict[str, object]:
+    return {
         "ticket_id": receipt.ticket.pk,
         "message_id": receipt.message.pk,
         "created": receipt.created,
     }
-    return (201 if receipt.created else 200), body
 
 
 @v1.get("/messages", response={200: list[s.MessageOut]}, summary="Find messages by external id")

@@ -66,6 +66,31 @@ class InboundOut(Schema):
     created: bool
 
 
+BATCH_LIMIT = 100
+
+
+class InboundBatchIn(Schema):
+    messages: list[InboundIn] = Field(..., min_length=1, max_length=BATCH_LIMIT)
+
+    @field_validator("messages")
+    @classmethod
+    def each_has_an_external_id(cls, messages: list[InboundIn]) -> list[InboundIn]:
+        # A batch cut short (a timeout, a restart) is simply sent again: the ids make the
+        # messages already stored repeats, so nothing is stored twice.
+        missing = [str(index) for index, m in enumerate(messages) if m.external_id is None]
+        if missing:
+            raise ValueError(
+                "every message of a batch needs an external_id (missing in messages "
+                f"{', '.join(missing[:10])})"
+            )
+        return messages
+
+
+class InboundBatchOut(Schema):
+    results: list[InboundOut] = Field(description="One per message, in the order sent.")
+    created: int = Field(description="How many of them were new.")
+
+
 class QueueRef(Schema):
     id: int
     slug: str

@@ -118,6 +118,63 @@ def test_bad_inbound_input_gets_a_readable_4xx_and_changes_nothing(
     assert Ticket.objects.count() == Message.objects.count() == 0
 
 
+BATCH = "/api/v1/messages/inbound/batch"
+
+
+def batch_item(n: int, email: str = "ann@example.com", **extra):  # type: ignore[no-untyped-def]
+    return {
+        "external_id": f"batch-{n}",
+        "customer": {"email": email},
+        "text": f"Message {n}: where is my parcel?",
+        **extra,
+    }
+
+
+def test_a_batch_is_received_in_order_and_a_retried_batch_stores_nothing_twice(
+    desk, api_as
+) -> None:  # type: ignore[no-untyped-def]
+    lead = api_as(desk.lead)
+    items = [batch_item(1), batch_item(2), batch_item(3, email="bo@example.com")]
+
+    first = lead.post(BATCH, {"messages": items})
+
+    assert first.status_code == 200, first.content
+    body = first.json()
+    assert body["created"] == 3
+    results = body["results"]
+    assert [r["created"] for r in results] == [True, True, True]
+    # Ann's second message continues her ticket, as through the single-message door.
+    assert results[0]["ticket_id"] == results[1]["ticket_id"] != results[2]["ticket_id"]
+    stored = {m.pk: m.external_id for m in Message.objects.all()}
+    assert [stored[r["message_id"]] for r in results] == ["batch-1", "batch-2", "batch-3"]
+
+    # The same batch again, cut short and resent with one more message: only that is new.
+    again = lead.post(BATCH, {"messages": [*items, batch_item(4)]}).json()
+    assert again["created"] == 1
+    assert again["results"][:3] == [{**r, "created": False} for r in results]
+    assert Message.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    "messages, fragment",
+    [
+        ([], "messages"),
+        ([batch_item(n) for n in range(101)], "messages"),
+        ([batch_item(1), {**batch_item(2), "external_id": None}], "needs an external_id"),
+        ([batch_item(1), {**batch_item(2), "text": " "}], "messages.1.text"),
+        ([batch_item(1), batch_item(2, email="not-an-address")], "messages.1: 'not-an-address'"),
+    ],
+)
+def test_one_bad_message_refuses_the_whole_batch_and_stores_nothing(
+    desk, api_as, messages, fragment
+) -> None:  # type: ignore[no-untyped-def]
+    response = api_as(desk.lead).post(BATCH, {"messages": messages})
+
+    assert 400 <= response.status_code < 500
+    assert fragment in response.json()["detail"]
+    assert Ticket.objects.count() == Message.objects.count() == 0
+
+
 def test_an_agent_cannot_see_or_work_a_ticket_outside_their_queues(desk, api_as) -> None:  # type: ignore[no-untyped-def]
     ticket_id = post_inbound(api_as(desk.lead)).json()["ticket_id"]  # lands in payments
     bob = api_as(desk.bob)  # general only
