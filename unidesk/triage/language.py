@@ -10,8 +10,8 @@ Rules (all documented in docs/triage.md):
 * The customer's last known language (``fallback``) also wins a near tie: if its confidence
   is within ``FALLBACK_MARGIN`` of the top one, it is kept (a Russian customer writing
   "Добрий день" is still answered in the language they used before).
-* Very short texts (up to ``SHORT_WORDS`` words) get a hint from a small list of greetings
-  and common words per language (``data/short_words.txt``), because character statistics
+* Short texts (up to ``SHORT_WORDS`` words) get a hint from a list of greetings and
+  function words per language (``data/short_words.txt``), because character statistics
   say little about "hello" or "thanks".
 * lingua reads at most the first ``MAX_CHARS`` characters (whitespace runs squeezed, cut
   at a space): its cost grows with the length, a long e-mail says its language in the
@@ -57,7 +57,7 @@ MIN_LETTERS = 3  # letters needed to say anything at all ("ok", "да" → unkno
 MIN_CONFIDENCE = 0.5  # lingua confidence of the top language
 MIN_MARGIN = 0.15  # lead of the top language over the runner-up
 FALLBACK_MARGIN = 0.15  # the fallback language wins if it is this close to the top
-SHORT_WORDS = 5  # texts of at most this many words get the common-word hint
+SHORT_WORDS = 8  # texts of at most this many words get the common-word hint
 MAX_CHARS = 2000  # lingua reads this much of a long text (about 3 ms on one core)
 _HINT_WEIGHT = 1.0  # confidence added to the language whose common words the text uses
 

@@ -45,6 +45,25 @@ def test_common_short_words_are_recognised() -> None:
     assert detect_language("gracias") == "es"
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Ele está aqui.", "pt"),
+        ("Temos que conversar.", "pt"),
+        ("Hay un problema.", "es"),
+        ("Elle est partie.", "fr"),
+        ("Ho fame.", "it"),
+        ("I'm here.", "en"),
+        # A word common to two languages hints neither: English "was", Spanish "tu".
+        ("Was good", "en"),
+        ("Tu cuenta está bloqueada", "es"),
+    ],
+)
+def test_short_lines_are_told_apart_by_their_function_words(text: str, code: str) -> None:
+    # Character statistics alone leave these between two related languages ("unknown").
+    assert detect_language(text) == code
+
+
 def test_the_fallback_wins_a_near_tie_but_not_a_clear_case() -> None:
     assert detect_language("Добрий день", fallback="ru") in {"ru", "uk"}
     assert detect_language("Where is my parcel? It is late again", fallback="ru") == "en"
