@@ -15,9 +15,10 @@ With a fallback label ("general", "human"...) a message whose confidence is belo
 threshold is given the fallback label instead.  A model trained with a fallback label also
 remembers where each other label's training messages lie (up to four k-means centres a
 label, in the sentence encoder's space when it has one), and its confidence is the top
-probability times the cosine similarity to the nearest centre: a message unlike anything
-it was taught is out of scope even when the classifier's scores happen to favour one label
-(CLINC150, bench/RESULTS.md).  The threshold is tuned on validation data:
+probability times the cosine similarity to the nearest centre, to a power
+(``FAMILIARITY_POWERS``) tuned with the threshold: a message unlike anything it was taught
+is out of scope even when the classifier's scores happen to favour one label (CLINC150,
+bench/RESULTS.md).  The threshold is tuned on validation data:
 
 * if the validation file has messages labelled with the fallback label (out-of-scope
   examples), it maximises the mean of in-scope accuracy and fallback recall;
@@ -60,6 +61,10 @@ META_FILE = "meta.json"
 HUMAN_COST = 0.5  # cost of sending a message to the fallback label, relative to a misroute
 MESSAGES_PER_CENTRE = 8  # a label keeps one centre of its messages per this many, ...
 MAX_CENTRES = 4  # ... and at most this many
+# Powers of the familiarity tried against held-out messages (with the threshold): how much
+# it weighs against the top probability depends on the space it is measured in (cosines
+# of TF-IDF vectors spread over 0 to 1; a sentence encoder's crowd between 0.7 and 1).
+FAMILIARITY_POWERS = (1.0, 2.0, 4.0, 8.0, 16.0)
 NEVER = 1.01  # a gate no probability reaches
 
 
@@ -261,6 +266,9 @@ class TextClassifier:
     # `gate` is answered without running the encoder (`tune_gate`). NEVER: always encode.
     quick: Any = None
     gate: float = NEVER
+    # The confidence of a model with centres is the top probability times the familiarity
+    # to this power (tuned with the threshold in `train`; 1 for models saved before).
+    familiarity_power: float = 1.0
 
     def remember_centres(self, rows: Sequence[tuple[str, str]], leave_out: str | None) -> None:
         """Keep the centres of each label's messages in ``rows`` (not ``leave_out``'s).
@@ -403,15 +411,15 @@ class TextClassifier:
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """A label and confidence per text, the fallback label when below the threshold.
 
-        The confidence is the top probability, times the familiarity when the model keeps
-        label centres."""
+        The confidence is the top probability, times the familiarity (to the model's
+        ``familiarity_power``) when the model keeps label centres."""
         out = []
         rows, familiar = self._with_familiarity(list(texts))
         for position, row in enumerate(rows):
             best = max(range(len(row)), key=row.__getitem__)
             label, confidence = self.labels[best], row[best]
             if familiar is not None:
-                confidence *= familiar[position]
+                confidence *= familiar[position] ** self.familiarity_power
             if self.fallback_label is not None and confidence < self.threshold:
                 label = self.fallback_label
             out.append(Prediction(label, round(confidence, 4)))
@@ -523,28 +531,55 @@ def tune_threshold(
     fallback_label: str,
 ) -> float:
     """The confidence threshold below which messages go to ``fallback_label`` (see module)."""
-    candidates = sorted({0.0, *(round(c, 4) for c in confidences)})
+    return _best_threshold(confidences, predicted, truth, fallback_label)[0]
+
+
+def _best_threshold(
+    confidences: Sequence[float],
+    predicted: Sequence[str],
+    truth: Sequence[str],
+    fallback_label: str,
+) -> tuple[float, float]:
+    """``tune_threshold``'s threshold and the value it reaches (module docstring): the
+    lowest of the best thresholds among 0 and the confidences (to four places).
+
+    One sweep up the sorted confidences: each message adds what it is worth when sent to
+    the fallback label, and stops adding what it is worth where the model put it."""
     has_oos = any(label == fallback_label for label in truth)
-    best, best_value = 0.0, -math.inf
-    for threshold in candidates:
-        routed = [
-            fallback_label if c < threshold else p
-            for c, p in zip(confidences, predicted, strict=True)
-        ]
+    inscope = sum(t != fallback_label for t in truth)
+    oos = len(truth) - inscope
+    # With out-of-scope examples each message moves one of two counts (in-scope right,
+    # out-of-scope caught); without, the score itself, in halves (exact in floating point).
+    kept: list[tuple[float, int, int]] = []
+    sent: list[tuple[float, int, int]] = []
+    for p, t in zip(predicted, truth, strict=True):
         if has_oos:
-            inscope = [(r, t) for r, t in zip(routed, truth, strict=True) if t != fallback_label]
-            oos = [r for r, t in zip(routed, truth, strict=True) if t == fallback_label]
-            accuracy = sum(r == t for r, t in inscope) / len(inscope) if inscope else 0.0
-            recall = sum(r == fallback_label for r in oos) / len(oos)
-            value = (accuracy + recall) / 2
-        else:
-            value = sum(
-                1.0 if r == t else (-HUMAN_COST if r == fallback_label else -1.0)
-                for r, t in zip(routed, truth, strict=True)
-            )
-        if value > best_value + 1e-12:
-            best, best_value = threshold, value
-    return best
+            kept.append((0.0, int(p == t and t != fallback_label), int(p == t == fallback_label)))
+            sent.append((0.0, 0, int(t == fallback_label)))
+        else:  # routed right 1, sent to a human -HUMAN_COST, routed wrong -1
+            kept.append((1.0 if p == t else (-HUMAN_COST if p == fallback_label else -1.0), 0, 0))
+            sent.append((1.0 if t == fallback_label else -HUMAN_COST, 0, 0))
+    score, right, caught = (sum(k[i] for k in kept) for i in range(3))
+
+    def value() -> float:
+        if not has_oos:
+            return float(score)
+        accuracy = right / inscope if inscope else 0.0
+        return (accuracy + caught / oos) / 2
+
+    order = sorted(range(len(confidences)), key=confidences.__getitem__)
+    best, best_value = 0.0, value()
+    position = 0
+    for threshold in sorted({0.0, *(round(c, 4) for c in confidences)}):
+        while position < len(order) and confidences[order[position]] < threshold:
+            index = order[position]
+            score += sent[index][0] - kept[index][0]
+            right += sent[index][1] - kept[index][1]
+            caught += sent[index][2] - kept[index][2]
+            position += 1
+        if (current := value()) > best_value + 1e-12:
+            best, best_value = threshold, current
+    return best, best_value
 
 
 def gate_without_loss(
@@ -691,16 +726,12 @@ def train(
     if fallback_label is not None and tuning_rows:
         model.fallback_label = fallback_label
         model.remember_centres(fit_rows, leave_out=fallback_label)
-        predictions = model.predict_many([text for text, _ in tuning_rows])
-        threshold = tune_threshold(
-            [p.confidence for p in predictions],
-            [p.label for p in predictions],
-            [label for _, label in tuning_rows],
-            fallback_label,
-        )
+        threshold, model.familiarity_power = _tune_confidence(model, tuning_rows)
         if validation is None:
+            power = model.familiarity_power
             model = fit(rows, encoder=encoder, mood=mood)
             model.remember_centres(rows, leave_out=fallback_label)
+            model.familiarity_power = power
     model.fallback_label = fallback_label
     model.threshold = threshold
     if model.centres is not None:
@@ -722,6 +753,7 @@ def train(
         "labels": list(model.labels),
         "fallback_label": fallback_label,
         "threshold": threshold,
+        "familiarity_power": model.familiarity_power if model.centres is not None else None,
         "encoder_gate": model.gate if model.quick is not None else None,
         "train_size": len(rows),
         "train_label_counts": dict(sorted(Counter(label for _, label in rows).items())),
@@ -732,6 +764,27 @@ def train(
     if out is not None:
         model.save(out, meta)
     return model, meta
+
+
+def _tune_confidence(model: TextClassifier, rows: Sequence[tuple[str, str]]) -> tuple[float, float]:
+    """The threshold and, for a model with centres, the familiarity power that together
+    route ``rows`` best (``tune_threshold``'s measure); the lowest power on a tie."""
+    texts = [text for text, _ in rows]
+    truth = [label for _, label in rows]
+    fallback = model.fallback_label or ""
+    probabilities, familiar = model._with_familiarity(texts)
+    tops = [max(range(len(row)), key=row.__getitem__) for row in probabilities]
+    labels = [model.labels[best] for best in tops]
+    top = [row[best] for row, best in zip(probabilities, tops, strict=True)]
+    if familiar is None:
+        return _best_threshold(top, labels, truth, fallback)[0], 1.0
+    best = (-math.inf, 0.0, 1.0)
+    for power in FAMILIARITY_POWERS:
+        confidences = [round(p * f**power, 4) for p, f in zip(top, familiar, strict=True)]
+        threshold, value = _best_threshold(confidences, labels, truth, fallback)
+        if value > best[0] + 1e-12:
+            best = (value, threshold, power)
+    return best[1], best[2]
 
 
 def _next_version(out: str | Path | None) -> int:

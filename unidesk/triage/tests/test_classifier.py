@@ -8,10 +8,14 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from unidesk.triage.classifier import (
+    FAMILIARITY_POWERS,
     MAX_CENTRES,
     TextClassifier,
+    _tune_confidence,
     evaluate,
     fit,
     load_csv,
@@ -112,7 +116,7 @@ def test_a_model_with_a_fallback_knows_how_familiar_a_message_is() -> None:
     # the confidence is the top probability scaled by familiarity
     (top,) = model.top_many(["xqzt vlorp wibble"])
     assert model.predict("xqzt vlorp wibble").confidence == pytest.approx(
-        top.confidence * unseen, abs=1e-3
+        top.confidence * unseen**model.familiarity_power, abs=1e-3
     )
     assert model.predict("xqzt vlorp wibble").label == "human"
 
@@ -126,7 +130,38 @@ def test_predictions_read_the_words_once_and_match_the_two_separate_readings() -
     for prediction, row, familiar in zip(
         predictions, model.probabilities(texts), model.familiarity(texts) or [], strict=True
     ):
-        assert prediction.confidence == pytest.approx(round(max(row) * familiar, 4), abs=1e-4)
+        assert prediction.confidence == pytest.approx(
+            round(max(row) * familiar**model.familiarity_power, 4), abs=1e-4
+        )
+
+
+def test_the_weight_of_familiarity_is_tuned_with_the_threshold() -> None:
+    class Readings:  # what a model reads in four held-out messages
+        labels = ("a", "b", "oos")
+        fallback_label = "oos"
+
+        def _with_familiarity(self, texts: list[str]) -> tuple[list[list[float]], list[float]]:
+            return (
+                [[0.6, 0.3, 0.1], [0.3, 0.6, 0.1], [0.9, 0.05, 0.05], [0.05, 0.9, 0.05]],
+                [0.98, 0.98, 0.7, 0.7],
+            )
+
+    rows = [("1", "a"), ("2", "b"), ("3", "oos"), ("4", "oos")]
+    # Times the familiarity, the unknown messages (0.63) still beat the known ones (0.588);
+    # times its square (0.441 against 0.576) a threshold tells them apart.
+    threshold, power = _tune_confidence(Readings(), rows)  # type: ignore[arg-type]
+
+    assert power == 2.0
+    assert 0.441 < threshold <= 0.5763
+
+
+def test_a_model_remembers_the_familiarity_power_it_was_tuned_with(tmp_path: Path) -> None:
+    validation = rows(2, copies=1) + [(text, "human") for text in OUT_OF_SCOPE]
+    model, meta = train(rows(1), validation=validation, fallback_label="human", out=tmp_path)
+
+    assert model.familiarity_power in FAMILIARITY_POWERS
+    assert meta["familiarity_power"] == model.familiarity_power
+    assert TextClassifier.load(tmp_path).familiarity_power == model.familiarity_power
 
 
 def test_models_without_a_fallback_keep_no_centres() -> None:
@@ -145,6 +180,48 @@ def test_threshold_tuning_balances_in_scope_accuracy_and_fallback_recall() -> No
     predicted = ["a", "b", "a", "b"]
     truth = ["a", "b", "oos", "oos"]
     assert 0.3 < tune_threshold(confidences, predicted, truth, "oos") <= 0.8
+
+
+def _tune_by_trying_every_threshold(
+    confidences: list[float], predicted: list[str], truth: list[str], fallback: str
+) -> float:
+    """The definition, spelled out: route at every candidate threshold and score it."""
+    best, best_value = 0.0, -1e9
+    for threshold in sorted({0.0, *(round(c, 4) for c in confidences)}):
+        routed = [
+            fallback if c < threshold else p for c, p in zip(confidences, predicted, strict=True)
+        ]
+        if fallback in truth:
+            inscope = [(r, t) for r, t in zip(routed, truth, strict=True) if t != fallback]
+            oos = [r for r, t in zip(routed, truth, strict=True) if t == fallback]
+            accuracy = sum(r == t for r, t in inscope) / len(inscope) if inscope else 0.0
+            value = (accuracy + sum(r == fallback for r in oos) / len(oos)) / 2
+        else:
+            value = sum(
+                1.0 if r == t else (-0.5 if r == fallback else -1.0)
+                for r, t in zip(routed, truth, strict=True)
+            )
+        if value > best_value + 1e-12:
+            best, best_value = threshold, value
+    return best
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.sampled_from("abo"), st.sampled_from("abo")),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_threshold_sweep_finds_what_trying_every_threshold_finds(
+    cases: list[tuple[float, str, str]],
+) -> None:
+    confidences = [c for c, _, _ in cases]
+    predicted = [p for _, p, _ in cases]
+    truth = [t for _, _, t in cases]
+    assert tune_threshold(confidences, predicted, truth, "o") == _tune_by_trying_every_threshold(
+        confidences, predicted, truth, "o"
+    )
 
 
 def test_evaluation_counts_per_label_recall() -> None:
