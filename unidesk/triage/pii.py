@@ -217,6 +217,10 @@ _CVV_CONTEXT_RE = re.compile(
     re.IGNORECASE,
 )
 _CVV_RE = re.compile(rf"(?<![\w+/.,]){_ALONE_BEFORE}[0-9]{{3,4}}(?!\w)(?![./,{_SEP_CHARS}][0-9])")
+# "CVV2 123", "cvc2 - 123": the 2 belongs to the code's name, not to a longer number.
+_CVV_NAMED_RE = re.compile(
+    rf"\b(?:cvv|cvc|cvn|cav)2{_SEP}+([0-9]{{3,4}})(?!\w)(?![./,{_SEP_CHARS}][0-9])", re.IGNORECASE
+)
 
 
 def find_cvv(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
@@ -224,6 +228,8 @@ def find_cvv(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[Pi
     for match in _CVV_RE.finditer(text):
         if _has_context(text, match.start(), _CVV_CONTEXT_RE):
             yield PiiFinding("cvv", match.start(), match.end())
+    for match in _CVV_NAMED_RE.finditer(text):
+        yield PiiFinding("cvv", match.start(1), match.end(1))
 
 
 _IBAN_RE = re.compile(r"(?<![^\W_])[A-Za-z]{2}[0-9]{2}(?:[ \u00a0]?[0-9A-Za-z]){11,32}")
@@ -286,7 +292,8 @@ _ANY_DIGIT_RE = re.compile(r"\d")
 
 def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
     """Valid phone numbers (phonenumbers, leniency VALID) read with ``region`` as default
-    (several regions joined by commas: a national number valid in any of them counts).
+    (several regions joined by commas: a national number valid in any of them counts),
+    and numbers of a possible length written with "+" and a country code.
 
     Skips a match that is only part of a digit chain of 13+ digits (cards, order numbers),
     and a bare 10-digit-or-shorter national number without a phone context word
@@ -315,6 +322,17 @@ def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
                 text, _IDD_00_REGION, leniency=phonenumbers.Leniency.VALID
             )
             if m.raw_string.startswith("00")
+        )
+    if "+" in text:
+        # Written with its country code, a number of a possible length is a phone even where
+        # the library's numbering plan does not know its range yet (a new mobile or city
+        # code): "+7 727 123 4567". Ten digits at least: "+2024-03-15" is a date.
+        add(
+            m
+            for m in phonenumbers.PhoneNumberMatcher(
+                text, "ZZ", leniency=phonenumbers.Leniency.POSSIBLE
+            )
+            if m.raw_string.startswith("+") and len(_ANY_DIGIT_RE.findall(m.raw_string)) >= 10
         )
     for match in sorted(matches, key=lambda m: m.start):
         start, end = match.start, match.end

@@ -47,6 +47,10 @@ POSITIVE = [
     ("4111 1111 1111 1111 cvv 123", "[card •••• 1111] cvv [cvv]",
      [("card", "4111 1111 1111 1111"), ("cvv", "123")]),
     ("CVC2: 4321", "CVC2: [cvv]", [("cvv", "4321")]),
+    ("cvc2 123", "cvc2 [cvv]", [("cvv", "123")]),
+    # a range the numbering plan does not list yet, written with its country code
+    ("Алматы: +7 727 123 4567", "Алматы: [phone]", [("phone", "+7 727 123 4567")]),
+    ("CVV2 - 0456 please", "CVV2 - [cvv] please", [("cvv", "0456")]),
     ("cvc-код 987", "cvc-код [cvv]", [("cvv", "987")]),
     ("код безопасности — 555", "код безопасности — [cvv]", [("cvv", "555")]),
     ("Код на обороте карты: 042.", "Код на обороте карты: [cvv].", [("cvv", "042")]),
@@ -107,6 +111,8 @@ NEGATIVE = [
     "IBAN GB82 WEST 1234 5698 7654 31",  # bad mod-97
     "заказ 9123456789",  # bare 10 digits: an order, not a phone
     "cvv 12 и 12345",  # cvv must be 3-4 digits
+    "cvv2 12345",
+    "баланс +1 234,56 ₽, рост +15% за год, дата +2024-03-15",
     "код 123",  # no card context
     "паспорт 4506 12345",  # too short
     "СНИЛС 123-456-789 65",  # bad checksum
