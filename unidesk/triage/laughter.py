@@ -6,19 +6,20 @@ text for scripts without spaces; nothing is a list of exact strings:
 * syllable laughs: two or more laugh syllables of one consonant (h/х/χ, j, x) and vowels,
   optionally starting with a vowel, letters may repeat ("ahahha", "хахах", "jajaj",
   "χαχα", "hihihi"); a lone "ha"/"хех" is not enough;
-* alternating pairs: "rsrs", "wkwk", "ksks", "jsjs", "kjkj" (two or more repeats), Estonian
+* alternating pairs: "rsrs", "wkwk", "ksks", "jsjs", "hshs", "kjkj" (two or more repeats), Estonian
   "h6h6" (õ typed as 6), Portuguese "huehue", Brazilian "kkkk" (4+, or "kkk" lower-case:
   "KKK" is left alone), "xD";
 * acronyms and slang with stretchable letters: lol/lool/lolz/lel/lul, lmao/lmfao, rofl,
-  lwkmd (Nigerian), mdr/ptdr (French, "mdrrr"), kek/кек, лол (also in Greek letters:
-  "Λολ"), ржу, гыгы; "hhhh" (North Africa, Indonesia);
+  lwkmd (Nigerian), mdr/ptdr (French, "mdrrr"), kek/кек, "kekeke" (Korean), лол (also in
+  Greek letters: "Λολ"), ржу, гыгы, пхпх/пхаха; "hhhh" (North Africa, Indonesia);
 * script runs: Thai "555" and Chinese "23333" (not an amount or a number: no currency, no
-  "order/№" before it), Arabic "ههههه", Hebrew "חחחח", Persian "خخخخ", Korean "ㅋㅋㅋ",
-  Chinese 哈哈/呵呵/嘻嘻/笑死, Japanese "www" (not a web address), 草 at the end of a phrase
-  and kana runs "ははは", "ふふふ";
+  "order/№" before it, no name after "555" as in "555 Main Street"), Arabic "ههههه",
+  Hebrew "חחחח", Persian "خخخخ", Korean "ㅋㅋㅋ", Chinese 哈哈/呵呵/嘻嘻/笑死, Japanese
+  "www" (not a web address), 草 at the end of a phrase and kana runs "ははは", "ふふふ";
 * keyboard smash: a run of 6+ Latin or Cyrillic letters that is almost all home-row keys
-  with few vowels ("askfhsjkd", "фывлаоыв"), which real words are not;
-* emoji 😂 🤣 😆 😹 and the emoticons "xD" (also with a Cyrillic "х"), ":D".
+  with few vowels ("askfhsjkd", "фывлаоыв"), which real words are not, and Brazilian
+  "asuhasuhas" (only a, s, u and h);
+* emoji 😂 🤣 😆 😹 😅 and the emoticons "xD" (also with a Cyrillic "х"), ":D".
 """
 
 from __future__ import annotations
@@ -62,10 +63,13 @@ _SYLLABLE_RE = re.compile(
     r"|(?:bw|mu|mw)a(?:h[ae])+h?"  # bwahaha, muahaha
     r"|(?:hue){2,}|(?:h[6o]){2,}h?)"
 )
-_PAIR_RE = re.compile(r"(?:rs|wk|ks|js|kj|sk|jk)(?:rs|wk|ks|js|kj|sk|jk|[rwkjs])*")
+_PAIR_RE = re.compile(r"(?:rs|wk|ks|js|kj|sk|jk|hs)(?:rs|wk|ks|js|kj|sk|jk|hs|[rwkjsh])*")
+# Brazilian keyboard laughter, "asuhasuhas", "auhsuahs": only a, s, u and h, each present.
+_AHSU_RE = re.compile(r"(?=\w*h\w*h)(?=\w*s)(?=\w*u)(?=\w*a)[ahsu]{6,}")
 _SLANG_RE = re.compile(
     r"lo+l+z?|lo+lo+l|le+l|lu+l|lm+f?a+o+|ro+f+l+(?:mao)?|lwkmd|m+d+r+|p+t+d+r+|ke+k|xd+"
     r"|rzhu|ржу|ржунемогу|ржунимагу|kjkj\w*|(?:гы)+г?ы*(?<=гыгы)"
+    r"|(?:ke){3,}k?|(?:пх){2,}п?|пх[аa](?:х[аa])+х?"  # Korean "kekeke", Russian "пхпх", "пхаха"
 )
 _K_RE = re.compile(r"k{4,}[kjs]*|k{3}")
 # "hhhh" (North Africa, Indonesia), Latin only: "ХХХХ" in Cyrillic masks a card number.
@@ -88,12 +92,16 @@ _SCRIPT_RE = re.compile(
     r"|ه{3,}|ح{4,}|خ{3,}|ח{3,}|[ㅋㅎ]{2,}|[哈呵嘻]{2,}|(?<![a-z0-9])w{3,}(?![a-z0-9.])"
     r"|草(?=$|[\s!！?？。、)）w]|生え)|大草原|[(（]笑[)）]|笑死|笑笑"
     r"|[はハ]{3,}|[ふフ]{3,}|[へヘ]{3,}|[ひヒ]{3,}"  # Japanese ははは, ふふふ, へへへ
-    r"|[😂🤣😆😹]|(?<!\w)(?:[xх]+d+|:-?d+|=d+)(?!\w)",
+    r"|[😂🤣😆😹😅]|(?<!\w)(?:[xх]+d+|:-?d+|=d+)(?!\w)",
 )
 _NUMBER_CONTEXT_RE = re.compile(
     r"(?:№|#|no\.?|order|заказ\w*|номер\w*|код\w*|code|tel\w*|тел\w*|card|карт\w*|pin|"
     r"invoice|счет\w*|id)\s*:?\s*$"
 )
+
+
+# "555 Main Street": a house number before a name, not Thai laughter.
+_NAME_AFTER_RE = re.compile(r"\s+[A-ZА-ЯЁ][a-zа-яё]")
 
 
 def _is_smash(word: str) -> bool:
@@ -124,7 +132,7 @@ def _word_kind(word: str) -> str | None:
         return "kkk"
     if _H_RE.fullmatch(word):
         return "hhh"
-    if _is_smash(word):
+    if _is_smash(word) or _AHSU_RE.fullmatch(word):
         return "keyboard_smash"
     return None
 
@@ -150,7 +158,10 @@ def find_laughter(text: str) -> list[LaughterMatch]:
     for match in _SPACED_RE.finditer(lower):
         found.append(LaughterMatch("syllables", match.start(), match.end()))
     for match in _SCRIPT_RE.finditer(lower):
-        if match.group()[0].isdigit() and _NUMBER_CONTEXT_RE.search(lower, 0, match.start()):
+        if match.group()[0].isdigit() and (
+            _NUMBER_CONTEXT_RE.search(lower, 0, match.start())
+            or (match.group() == "555" and _NAME_AFTER_RE.match(text, match.end()))
+        ):
             continue
         if any(f.start <= match.start() < f.end for f in found):
             continue

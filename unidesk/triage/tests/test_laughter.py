@@ -13,6 +13,7 @@ LAUGHS = [
     "фывапролд", "h6h6h6", "χαχαχα", "Λολ", "lwkmd", "555", "55555", "wkwkwk", "草",
     "面白いwww", "ｗｗｗ", "哈哈哈", "ㅋㅋㅋ", "هههههه", "huehuehue", "mdr", "😂", "🤣", "😆",
     "mdrrr", "ptdrrr", "гыгы", "гыгыгы", "hhhhh", "хD", "ふふふ", "ははは", "笑死我了", "2333333",
+    "asuhasuhas", "auhsuahs", "kekeke", "hshshs", "пхпхпх", "пхахах", "😅", "555 ขำมาก",
 ]  # fmt: skip
 
 
@@ -36,6 +37,7 @@ def test_laughter_is_found(text: str) -> None:
         "cortar el césped", "草を刈る必要があります",
         "гы", "hhh", "order 23333", "23333 руб", "2333", "はは", "Dr. Smith", "md", "HD video",
         "карта ХХХХ ХХХХ ХХХХ 1234",
+        "meeting at 555 Main Street", "Sushi", "hash", "shush", "ushas", "keke", "пх", "Пхукет",
     ],
 )  # fmt: skip
 def test_ordinary_words_and_numbers_are_not_laughter(text: str) -> None:
