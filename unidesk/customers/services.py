@@ -111,7 +111,7 @@ def resolve_customer(
     return customer
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)  # one statement per number of identities
 def _owners_sql(count: int) -> str:
     """The customers owning any of `count` (kind, value) identities, each row with the
     identity it matched: SQL written once per count, since every message asks (the ORM
