@@ -739,7 +739,7 @@ def train(
         # the words-only reading would never be used, only stored (as large as the model's
         # own TF-IDF part). A sentiment model reads every message with it too: its gate,
         # tuned on held-out messages of the training period, cost 6 points of macro F1 on
-        # tweets of a later year (bench/RESULTS.md): mood words drift, meanings less so.
+        # bank tweets of a later year (bench/RESULTS.md): mood words drift, meanings less.
         model.quick = None
     elif model.quick is not None:
         if validation is not None:
