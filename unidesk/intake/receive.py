@@ -20,9 +20,9 @@ from unidesk.core.time import now
 from unidesk.customers.models import Customer
 from unidesk.customers.services import known_language, normalise_identity, resolve_customer
 from unidesk.intake.inbound import InboundMessage
-from unidesk.queues.models import ChannelWeight, Queue
+from unidesk.queues.models import ChannelWeight
 from unidesk.queues.routing import RoutingInput, route
-from unidesk.queues.selectors import all_queues
+from unidesk.queues.selectors import queue_by_id
 from unidesk.sla.models import Priority
 from unidesk.tickets import services as tickets
 from unidesk.tickets.models import Attachment, EventKind, Message, MessageKind, Status, Ticket
@@ -250,16 +250,12 @@ def _ticket(sql: str, customer: Customer, param: object) -> Ticket | None:
     """The one ticket `sql` finds (a raw queryset: the values are converted as for any
     query), with its queue from the configuration cache and its customer."""
     for ticket in Ticket.objects.raw(sql, [customer.pk, param]):
-        queue = _queues_by_id().get(ticket.queue_id)
+        queue = queue_by_id(ticket.queue_id)
         if queue is not None:  # a queue newer than the cache is read when first needed
             ticket.queue = copy.copy(queue)
         ticket.customer = customer
         return ticket
     return None
-
-
-def _queues_by_id() -> dict[int, Queue]:
-    return {queue.pk: queue for queue in all_queues()}
 
 
 def _known(language: str) -> str:

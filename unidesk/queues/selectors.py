@@ -35,6 +35,7 @@ class QueueStats:
 
 _workable: ConfigCache[list[Queue]] = ConfigCache("queues each agent works")
 _all: ConfigCache[list[Queue]] = ConfigCache("every queue")
+_by_id: ConfigCache[dict[int, Queue]] = ConfigCache("queues by id")
 _assignable: ConfigCache[list[tuple[int, str]]] = ConfigCache("agents assignable per queue")
 _active: ConfigCache[list[tuple[int, str]]] = ConfigCache("active users")
 
@@ -60,6 +61,11 @@ def workable_queues(agent: User) -> list[Queue]:
 def all_queues() -> list[Queue]:
     """Every queue, most urgent first, then by name."""
     return list(_all.get(None, lambda: list(Queue.objects.order_by("-urgency", "name"))))
+
+
+def queue_by_id(pk: int) -> Queue | None:
+    """The (shared, read-only) queue with this id, None for a queue newer than the cache."""
+    return _by_id.get(None, lambda: {queue.pk: queue for queue in all_queues()}).get(pk)
 
 
 def list_visible_queues(user: User) -> list[Queue]:

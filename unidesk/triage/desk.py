@@ -45,6 +45,7 @@ from unidesk.core.cache import ConfigCache, on_clear
 from unidesk.core.errors import DomainError
 from unidesk.core.time import now
 from unidesk.queues.models import Queue
+from unidesk.queues.selectors import queue_by_id
 from unidesk.tickets.models import DONE_STATUSES, Event, EventKind, Message, MessageKind, Ticket
 from unidesk.triage.classifier import (
     TextClassifier,
@@ -395,7 +396,6 @@ class _ActiveRef:
 
 
 _active: ConfigCache[_ActiveRef | None] = ConfigCache("active topic model")
-_queues: ConfigCache[dict[int, Queue]] = ConfigCache("queues by id")
 _loaded: dict[_ActiveRef, TextClassifier | None] = {}  # the model (None: failed to load)
 _loaded_lock = threading.Lock()
 on_clear(_loaded.clear)
@@ -441,8 +441,7 @@ def suggest_queue(subject: str, text: str) -> TopicSuggestion | None:
     except Exception:  # a model must never stop a message from arriving
         log.exception("topic model v%s failed on a message; routing by rules", ref.version)
         return None
-    queues = _queues.get("all", lambda: {q.pk: q for q in Queue.objects.all()})
-    queue = queues.get(int(best.label)) if best.label.isdigit() else None
+    queue = queue_by_id(int(best.label)) if best.label.isdigit() else None
     return TopicSuggestion(
         model_id=ref.pk,
         model_version=ref.version,
