@@ -13,7 +13,14 @@ from conftest import T0
 from unidesk.queues.models import Queue
 from unidesk.triage import desk as routing_model
 from unidesk.triage import encoder as encoders
-from unidesk.triage.classifier import NEVER, TextClassifier, fit, gate_without_loss, train
+from unidesk.triage.classifier import (
+    NEVER,
+    TextClassifier,
+    _feature_blocks,
+    fit,
+    gate_without_loss,
+    train,
+)
 from unidesk.triage.encoder import EncoderUnavailable, available_encoders, get_encoder
 from unidesk.triage.tests.test_desk import build_history, set_threshold, write
 
@@ -129,6 +136,49 @@ def test_a_sentiment_model_reads_every_message_with_its_encoder(letters) -> None
     assert model.quick is None and model.gate == NEVER and meta["encoder_gate"] is None
     topic, _ = train(rows, task="topic", encoder=letters)
     assert topic.quick is not None
+
+
+MOODS = [
+    (f"{text} {n}", label)
+    for n in range(6)
+    for text, label in (
+        ("thank you so much, great help", "positive"),
+        ("wonderful service, I love it", "positive"),
+        ("this is awful, nothing works", "negative"),
+        ("terrible, I want my money back", "negative"),
+        ("my order number is attached", "neutral"),
+        ("please send the invoice", "neutral"),
+    )
+]
+
+
+def test_a_sentiment_model_mixes_in_a_kernel_head_over_its_encoder(letters, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model, meta = train(MOODS, task="sentiment", encoder=letters, out=tmp_path / "m")
+    texts = ["great help, thank you", "awful, money back", "the invoice please"]
+
+    assert model.kernel is not None and meta["kernel_share"] == model.kernel_share > 0
+    share = model.kernel_share
+    blocks = dict(_feature_blocks(model.pipeline))  # type: ignore[arg-type]
+    values = {name: block.transform(texts) for name, block in blocks.items()}
+    linear = model.pipeline.predict_proba(texts)
+    kernel = model.kernel.predict_proba(
+        np.hstack([values["encoder"] / blocks["encoder"].weight, values["mood"].toarray()])
+    )
+    mixed = np.array(model.probabilities(texts))
+    assert np.allclose(mixed, (1 - share) * linear + share * kernel)
+    assert not np.allclose(mixed, linear)  # the head changes the answer's probabilities
+    assert [p.label for p in model.predict_many(texts)] == ["positive", "negative", "neutral"]
+    loaded = TextClassifier.load(tmp_path / "m")
+    assert np.allclose(loaded.probabilities(texts), mixed)
+
+
+def test_only_sentiment_models_with_an_encoder_keep_a_kernel_head(letters) -> None:  # type: ignore[no-untyped-def]
+    words_only, meta = train(MOODS, task="sentiment")
+    topic, _ = train(ROWS, task="topic", encoder=letters)
+    few, _ = train(MOODS[:12], task="sentiment", encoder=letters)  # 4 messages a label
+
+    assert words_only.kernel is None and meta["kernel_share"] is None
+    assert topic.kernel is None and few.kernel is None and few.kernel_share == 0
 
 
 def test_a_full_cache_keeps_the_vectors_a_batch_already_had(letters, monkeypatch) -> None:  # type: ignore[no-untyped-def]
