@@ -574,7 +574,9 @@ def fit(
             model.kernel_share = KERNEL_SHARE
         else:
             model.kernel = None
-    if encoder and blocks is not None:
+    elif encoder and blocks is not None:
+        # A words-only reading for the gate; a mood model reads every message with its
+        # encoder instead (see `train`), so it has none.
         quick = _estimator(labels)
         quick.fit(_stacked([b.transform(texts) for n, b in blocks if n != "encoder"]), labels)
         if tuple(str(c) for c in quick.classes_) == classes:

@@ -179,6 +179,9 @@ def test_only_sentiment_models_with_an_encoder_keep_a_kernel_head(letters) -> No
 
     assert words_only.kernel is None and meta["kernel_share"] is None
     assert topic.kernel is None and few.kernel is None and few.kernel_share == 0
+    # A mood model always encodes: fitting one builds no words-only reading for a gate.
+    assert fit(MOODS, encoder=letters, mood=True).quick is None
+    assert fit(MOODS, encoder=letters).quick is not None
 
 
 def test_a_full_cache_keeps_the_vectors_a_batch_already_had(letters, monkeypatch) -> None:  # type: ignore[no-untyped-def]
