@@ -188,15 +188,9 @@ def _kernel_input(blocks: dict[str, Any], values: dict[str, Any]) -> Any:
     """The kernel head's features from a pipeline's fitted blocks and their values for some
     texts: the encoder's vector at unit length, then the lexicon's four features."""
     import numpy as np
-    from scipy import sparse
 
-    mood = values["mood"]
-    return np.hstack(
-        [
-            np.asarray(values["encoder"], dtype=float) / blocks["encoder"].weight,
-            mood.toarray() if sparse.issparse(mood) else np.asarray(mood, dtype=float),
-        ]
-    )
+    encoder = np.asarray(values["encoder"], dtype=float) / blocks["encoder"].weight
+    return np.hstack([encoder, values["mood"].toarray()])  # MoodFeatures: a sparse matrix
 
 
 def _fit_kernel(blocks: dict[str, Any], texts: list[str], labels: Sequence[str]) -> Any:
