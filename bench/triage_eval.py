@@ -11,7 +11,8 @@ one is reported as missing and skipped. Expected layout (first match wins):
 * ``clinc150/data_full.json``: CLINC150 with out-of-scope (``oos``) examples
 * ``ru_toxic/labeled.csv``: 2ch/pikabu Russian comments, columns ``comment,toxic``
 * ``ruparadetox/*.tsv``: ``toxic_comment`` and ``neutral_comment*`` columns (each file)
-* ``sentirueval2015/{train,test}.csv``: columns ``text,label`` (negative/neutral/positive)
+* ``sentirueval2015/{train,test}.csv``: columns ``text,label`` (negative/neutral/positive),
+  and ``test2015.csv`` if present (``bench/sentirueval_csv.py`` builds them)
 * ``langid/*.csv``: short lines, columns ``text,label`` (ISO 639-1)
 
 Figures printed (see bench/RESULTS.md, ``## Triage``):
@@ -22,8 +23,9 @@ Figures printed (see bench/RESULTS.md, ``## Triage``):
   in-scope accuracy, out-of-scope recall and their mean on the test split.
 * Russian abuse with the shipped defaults of ``analyze``: recall on toxic comments, share of
   polite paraphrases flagged, share of non-toxic comments flagged.
-* Sentiment: ``train --task sentiment`` on the earlier tweets, macro-F1 on the later ones;
-  the shipped lexicon's macro-F1 for comparison.
+* Sentiment: ``train --task sentiment`` on the earlier tweets (SentiRuEval-2015's training
+  set; and with its test set too, when present), macro-F1 on the later ones (2016); the
+  shipped lexicon's macro-F1 for comparison.
 * Language: accuracy of ``detect_language`` per line.
 """
 
@@ -269,11 +271,22 @@ def sentiment_set(root: Path, args: argparse.Namespace) -> None:
         f"SentiRuEval: train {len(rows)}, test {len(test)}: shipped lexicon macro-F1 "
         f"{100 * macro_f1(truth, lexicon):.2f}%"
     )
+    trainings = [(f"2015 training set, {len(rows)} tweets", rows)]
+    earlier_test = first(root, "sentirueval2015/test2015.csv")
+    if earlier_test:  # SentiRuEval-2015's own test set: tweets of late 2013, labelled too
+        later = {text for text, _ in test}
+        extra = [row for row in read_csv(earlier_test, "text", "label") if row[0] not in later]
+        both = rows + extra
+        trainings.append((f"2015 training and test sets, {len(both)} tweets", both))
     for encoder in [None, *([args.encoder] if args.encoder else [])]:
-        model, _ = train(rows, task="sentiment", encoder=encoder)
-        predicted = [p.label for p in model.predict_many([text for text, _ in test])]
-        name = f"TF-IDF + {encoder}" if encoder else "TF-IDF"
-        say(f"SentiRuEval [{name}]: trained macro-F1 {100 * macro_f1(truth, predicted):.2f}%")
+        for trained_on, training in trainings:
+            model, _ = train(training, task="sentiment", encoder=encoder)
+            predicted = [p.label for p in model.predict_many([text for text, _ in test])]
+            name = f"TF-IDF + {encoder}" if encoder else "TF-IDF"
+            say(
+                f"SentiRuEval [{name}, trained on the {trained_on}]: macro-F1 on the later "
+                f"tweets {100 * macro_f1(truth, predicted):.2f}%"
+            )
 
 
 def language(root: Path, args: argparse.Namespace) -> None:
