@@ -14,6 +14,7 @@ import concurrent.futures
 import logging
 import os
 import threading
+import weakref
 from typing import Any
 
 from asgiref.sync import SyncToAsync
@@ -36,8 +37,14 @@ def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
         return
 
     async def send() -> None:
-        for group, payload in messages:
-            await layer.group_send(group, {"type": "desk.notice", "payload": payload})
+        # One send at a time per loop, in the order the commits handed them over (the
+        # loop starts them in that order and the lock queues them first come, first
+        # served): otherwise a send waiting for the channel layer's connection could be
+        # overtaken, and a ticket's "status" notice arrive before its "message".
+        lock = _send_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with lock:
+            for group, payload in messages:
+                await layer.group_send(group, {"type": "desk.notice", "payload": payload})
 
     # Inside the web server the sends go to its event loop, where the channel layer and
     # the agents' sockets live; elsewhere (worker, smtpd, telegram-poll) to this process's
@@ -49,6 +56,9 @@ def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     future.add_done_callback(_done)
 
 
+_send_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 _server: tuple[int, asyncio.AbstractEventLoop] | None = None
 
 
