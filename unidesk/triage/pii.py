@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -430,6 +431,21 @@ _TOKEN_RE = re.compile(
 _MAYBE_PII_RE = re.compile(rf"[\d@]|{_AT}", re.IGNORECASE)
 
 
+# A decimal digit of another script: fullwidth "４", Arabic-Indic "٤", Devanagari "४"...
+_OTHER_DIGIT_RE = re.compile(r"(?![0-9])\d")
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script written as its ASCII digit.
+
+    Character for character, so positions in it are positions in ``text``: the detectors
+    read this form, and a card number typed in fullwidth or Arabic-Indic digits is found
+    (and its last four shown in ASCII)."""
+    if not _OTHER_DIGIT_RE.search(text):
+        return text
+    return _OTHER_DIGIT_RE.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+
+
 def _token(finding: PiiFinding, text: str) -> str:
     if finding.type == "card":
         last_four = "".join(_DIGIT_RE.findall(text[finding.start : finding.end]))[-4:]
@@ -468,8 +484,12 @@ def _detect(text: str, detectors: Sequence[Detector], region: str) -> list[PiiFi
     return chosen
 
 
-def _apply(text: str, findings: Sequence[PiiFinding]) -> tuple[str, list[tuple[int, int, int]]]:
-    """Replace sorted, disjoint findings; also return the kept segments as (new, new_end, old)."""
+def _apply(
+    text: str, findings: Sequence[PiiFinding], scanned: str | None = None
+) -> tuple[str, list[tuple[int, int, int]]]:
+    """Replace sorted, disjoint findings; also return the kept segments as (new, new_end, old).
+
+    Tokens are made from ``scanned`` (``text`` as the detectors read it) when given."""
     parts: list[str] = []
     segments: list[tuple[int, int, int]] = []
     position = length = 0
@@ -477,7 +497,7 @@ def _apply(text: str, findings: Sequence[PiiFinding]) -> tuple[str, list[tuple[i
         parts.append(text[position : finding.start])
         segments.append((length, length + finding.start - position, position))
         length += finding.start - position
-        token = _token(finding, text)
+        token = _token(finding, text if scanned is None else scanned)
         parts.append(token)
         length += len(token)
         position = finding.end
@@ -504,8 +524,9 @@ def redact(
         if not _MAYBE_PII_RE.search(text):
             return Redaction(text, ())
     region = (default_region or DEFAULT_PHONE_REGION).upper()
+    scanned = _ascii_digits(text)
     findings: list[PiiFinding] = []
-    current = text
+    current = scanned
     segments = [(0, len(text), 0)]
     for _ in range(_MAX_PASSES):
         fresh = _detect(current, detectors, region)
@@ -521,5 +542,7 @@ def redact(
         if not mapped:
             break
         findings = sorted([*findings, *mapped], key=lambda f: f.start)
-        current, segments = _apply(text, findings)
-    return Redaction(current, tuple(findings))
+        current, segments = _apply(scanned, findings)
+    if scanned is not text and findings:
+        current = _apply(text, findings, scanned)[0]  # the customer's other digits stay
+    return Redaction(current if findings else text, tuple(findings))

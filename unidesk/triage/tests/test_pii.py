@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
@@ -186,6 +187,16 @@ def test_words_like_at_and_dot_alone_are_not_an_address(text: str) -> None:
     assert redact(text).text == text
 
 
+def test_a_card_in_the_digits_of_another_script_is_found_and_shown_in_ascii() -> None:
+    fullwidth = redact("card４１１１ １１１１ １１１１ １１１１, thanks")
+    assert fullwidth.text == "card[card •••• 1111], thanks"
+    assert [(f.type, f.start, f.end) for f in fullwidth.findings] == [("card", 4, 23)]
+    arabic = redact("بطاقتي ٤١١١١١١١١١١١١١١١ و الطلب ١٢٣")
+    assert arabic.text == "بطاقتي [card •••• 1111] و الطلب ١٢٣"  # the order number stays
+    assert redact("заказ ١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦").text == "заказ ١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦"  # Luhn fails
+    assert redact("тел. +７ ９１６ １２３-４５-６７").text == "тел. [phone]"
+
+
 def test_two_numbers_separated_by_words_are_not_glued_into_a_card() -> None:
     # 4111 1111 + 1111 1111 would be Luhn-valid if glued across the words.
     text = "заказы 4111 1111 и 1111 1111"
@@ -293,7 +304,9 @@ _RUN_RE = re.compile(r"[0-9]+(?:[ -][0-9]+)*")
 
 
 def luhn_runs(text: str) -> list[str]:
-    """Every run of whole digit groups (joined by single spaces/dashes) that looks like a card."""
+    """Every run of whole digit groups (joined by single spaces/dashes) that looks like a
+    card, in any script's decimal digits."""
+    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     bad = []
     for chain in _RUN_RE.finditer(text):
         groups = re.findall("[0-9]+", chain.group())
@@ -318,7 +331,12 @@ def card_numbers(draw: st.DrawFn) -> str:
         size = sizes[k % len(sizes)]
         groups.append(digits[at : at + size])
         at, k = at + size, k + 1
-    return sep.join(groups)
+    script = draw(st.sampled_from(DIGIT_SCRIPTS))  # mostly ASCII, sometimes another script
+    return sep.join(groups).translate({48 + n: script + n for n in range(10)})
+
+
+# The code point of "0" in ASCII (most often), fullwidth, Arabic-Indic, Devanagari, Thai.
+DIGIT_SCRIPTS = [0x30, 0x30, 0x30, 0xFF10, 0x0660, 0x0966, 0x0E50]
 
 
 messages = st.lists(
@@ -361,8 +379,9 @@ def test_findings_are_sorted_disjoint_and_rebuild_the_text(text: str) -> None:
         assert position <= finding.start < finding.end
         rebuilt.append(text[position : finding.start])
         chunk = text[finding.start : finding.end]
+        digits = "".join(str(unicodedata.decimal(c)) for c in chunk if c.isdecimal())
         rebuilt.append(
-            f"[card •••• {re.sub('[^0-9]', '', chunk)[-4:]}]"
+            f"[card •••• {digits[-4:]}]"
             if finding.type == "card"
             else {"ru_passport": "[passport]"}.get(finding.type, f"[{finding.type}]")
         )
