@@ -6,20 +6,23 @@ text for scripts without spaces; nothing is a list of exact strings:
 * syllable laughs: two or more laugh syllables of one consonant (h/х/χ, j, x) and vowels,
   optionally starting with a vowel, letters may repeat ("ahahha", "хахах", "jajaj",
   "χαχα", "hihihi"); a lone "ha"/"хех" is not enough;
-* alternating pairs: "rsrs", "wkwk", "ksks", "jsjs", "hshs", "kjkj" (two or more repeats), Estonian
-  "h6h6" (õ typed as 6), Portuguese "huehue", Brazilian "kkkk" (4+, or "kkk" lower-case:
-  "KKK" is left alone), "xD";
-* acronyms and slang with stretchable letters: lol/lool/lolz/lel/lul, lmao/lmfao, rofl,
-  lwkmd (Nigerian), mdr/ptdr (French, "mdrrr"), kek/кек, "kekeke" (Korean), лол (also in
-  Greek letters: "Λολ"), ржу, гыгы, пхпх/пхаха; "hhhh" (North Africa, Indonesia);
+* alternating pairs: "rsrs", "wkwk", "ksks", "jsjs", "sjsj", "hshs", "kjkj" (two or more
+  repeats), Estonian "h6h6" (õ typed as 6), Portuguese "huehue", Brazilian "kkkk" (4+, or
+  "kkk" lower-case: "KKK" is left alone), "xD";
+* acronyms and slang with stretchable letters: lol/lool/lolz/lolol/lel/lul, lmao/lmfao,
+  rofl, lwkmd (Nigerian), mdr/ptdr (French, "mdrrr"), kek/kekw/кек, "kekeke" (Korean), лол
+  (also in Greek letters: "Λολ"), ололо, ржу, гыгы, бгг, пхпх/пхаха; "hhhh" (North Africa,
+  Indonesia);
 * script runs: Thai "555" and Chinese "23333" (not an amount or a number: no currency, no
   "order/№" before it, no name after "555" as in "555 Main Street"), Arabic "ههههه",
   Hebrew "חחחח", Persian "خخخخ", Korean "ㅋㅋㅋ", Chinese 哈哈/呵呵/嘻嘻/笑死, Japanese
-  "www" (not a web address), 草 at the end of a phrase and kana runs "ははは", "ふふふ";
+  "www" (not a web address), 草 at the end of a phrase, kana runs "ははは", "ふふふ" and
+  "ワロタ", Thai "ฮ่าๆ" and "คิคิ", Hindi "हाहा", Bengali "হাহা";
 * keyboard smash: a run of 6+ Latin or Cyrillic letters that is almost all home-row keys
-  with few vowels ("askfhsjkd", "фывлаоыв"), which real words are not, and Brazilian
-  "asuhasuhas" (only a, s, u and h);
-* emoji 😂 🤣 😆 😹 😅 and the emoticons "xD" (also with a Cyrillic "х"), ":D".
+  with few vowels ("askfhsjkd", "фывлаоыв"), which real words are not, and laughs typed
+  from a few letters: Brazilian "asuhasuhas", "huahuahua", Spanish "jajsjajs", Russian
+  "ахахпхпх";
+* emoji 😂 🤣 😆 😹 😅 💀 ("I'm dead") and the emoticons "xD" (also with a Cyrillic "х"), ":D".
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ _FOLD = str.maketrans(
     {
         "х": "h", "а": "a", "е": "e", "э": "e", "и": "i", "о": "o", "я": "a", "ы": "i",
         "л": "l", "к": "k", "д": "d", "χ": "h", "α": "a", "ε": "e", "ι": "i", "ο": "o",
-        "λ": "l", "ό": "o", "ά": "a", "έ": "e", "ί": "i", "κ": "k", "ш": "s",
+        "λ": "l", "ό": "o", "ά": "a", "έ": "e", "ί": "i", "κ": "k", "ш": "s", "ä": "a",
     }
 )  # fmt: skip
 
@@ -57,17 +60,25 @@ _COLLAPSE_RE = re.compile(r"(.)\1+")
 
 # After folding and collapsing repeated letters.
 _SYLLABLE_RE = re.compile(
-    r"(?:[ai]?h[aeio](?:h[aeio])*h?"  # haha, ahah, hehe, hihi, hoho (not "huhu": crying)
+    r"(?:[aie]?h[aeio](?:h[aeio])*h?"  # haha, ahah, ehehe, hihi, hoho (not "huhu": crying)
     r"|[ae]?j[aei](?:j[aei])*j?"  # jaja, ajaj, jeje, jiji (not "jojo": a name)
     r"|a?x[ae](?:x[ae])*x?"  # xaxa, axax (transliterated хаха; not "xixi")
     r"|(?:bw|mu|mw)a(?:h[ae])+h?"  # bwahaha, muahaha
     r"|(?:hue){2,}|(?:h[6o]){2,}h?)"
 )
-_PAIR_RE = re.compile(r"(?:rs|wk|ks|js|kj|sk|jk|hs)(?:rs|wk|ks|js|kj|sk|jk|hs|[rwkjsh])*")
-# Brazilian keyboard laughter, "asuhasuhas", "auhsuahs": only a, s, u and h, each present.
-_AHSU_RE = re.compile(r"(?=\w*h\w*h)(?=\w*s)(?=\w*u)(?=\w*a)[ahsu]{6,}")
+_PAIR_RE = re.compile(r"(?:rs|wk|ks|js|sj|kj|sk|jk|hs)(?:rs|wk|ks|js|sj|kj|sk|jk|hs|[rwkjsh])*")
+# Keyboard laughter from a few letters, each present: Brazilian "asuhasuhas", "auhsuahs"
+# (a, s, u, h) and "huahuahua" (a, u, h); Spanish "jajsjajs", "jasjajsaj" (j, a, s, with
+# k, d or h); Russian "ахахпхпх" (а, х, п).
+_AHSU_RE = re.compile(
+    r"(?=\w*h\w*h)(?=\w*s)(?=\w*u)(?=\w*a)[ahsu]{6,}"
+    r"|(?=\w*h\w*h)(?=\w*u\w*u)(?=\w*a\w*a)[ahu]{6,}"
+    r"|(?=\w*j\w*j)(?=\w*s)(?=\w*a)[ajskdh]{6,}"
+    r"|(?=\w*х\w*х)(?=\w*п)(?=\w*а)[ахп]{6,}"
+)
 _SLANG_RE = re.compile(
-    r"lo+l+z?|lo+lo+l|le+l|lu+l|lm+f?a+o+|ro+f+l+(?:mao)?|lwkmd|m+d+r+|p+t+d+r+|ke+k|xd+"
+    r"lo+l+z?|(?:lo+){2,}l|o(?:lo){2,}l?|le+l|lu+l|lm+f?a+o+|ro+f+l+(?:mao)?|lwkmd|m+d+r+"
+    r"|p+t+d+r+|ke+kw?|xd+|бгг+"  # ...lololol, ололо (folded "ololo"), kekw, бгг
     r"|rzhu|ржу|ржунемогу|ржунимагу|kjkj\w*|(?:гы)+г?ы*(?<=гыгы)"
     r"|(?:ke){3,}k?|(?:пх){2,}п?|пх[аa](?:х[аa])+х?"  # Korean "kekeke", Russian "пхпх", "пхаха"
 )
@@ -92,7 +103,9 @@ _SCRIPT_RE = re.compile(
     r"|ه{3,}|ح{4,}|خ{3,}|ח{3,}|[ㅋㅎ]{2,}|[哈呵嘻]{2,}|(?<![a-z0-9])w{3,}(?![a-z0-9.])"
     r"|草(?=$|[\s!！?？。、)）w]|生え)|大草原|[(（]笑[)）]|笑死|笑笑"
     r"|[はハ]{3,}|[ふフ]{3,}|[へヘ]{3,}|[ひヒ]{3,}"  # Japanese ははは, ふふふ, へへへ
-    r"|[😂🤣😆😹😅]|(?<!\w)(?:[xх]+d+|:-?d+|=d+)(?!\w)",
+    r"|ワロ[タスチ]|ฮ่?า+ๆ+|(?:ฮ่?า){2,}|(?:คิ){2,}|(?:हा){2,}|(?:হা){2,}"  # Japanese, Thai,
+    # Hindi, Bengali
+    r"|[😂🤣😆😹😅💀]|(?<!\w)(?:[xх]+d+|:-?d+|=d+)(?!\w)",
 )
 _NUMBER_CONTEXT_RE = re.compile(
     r"(?:№|#|no\.?|order|заказ\w*|номер\w*|код\w*|code|tel\w*|тел\w*|card|карт\w*|pin|"

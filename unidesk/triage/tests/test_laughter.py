@@ -14,6 +14,9 @@ LAUGHS = [
     "面白いwww", "ｗｗｗ", "哈哈哈", "ㅋㅋㅋ", "هههههه", "huehuehue", "mdr", "😂", "🤣", "😆",
     "mdrrr", "ptdrrr", "гыгы", "гыгыгы", "hhhhh", "хD", "ふふふ", "ははは", "笑死我了", "2333333",
     "asuhasuhas", "auhsuahs", "kekeke", "hshshs", "пхпхпх", "пхахах", "😅", "555 ขำมาก",
+    "lololol", "ehehe", "ололо", "бгггг", "kekw", "sjsjsj", "jajsjajs", "jasjajsaj",
+    "huahuahua", "ахахпхпх", "I'm dead 💀", "ワロタ", "ฮ่าๆๆ", "ฮ่าฮ่าฮ่า", "คิคิ", "हाहाहा",
+    "হাহাহা", "hähähä",
 ]  # fmt: skip
 
 
@@ -38,6 +41,7 @@ def test_laughter_is_found(text: str) -> None:
         "гы", "hhh", "order 23333", "23333 руб", "2333", "はは", "Dr. Smith", "md", "HD video",
         "карта ХХХХ ХХХХ ХХХХ 1234",
         "meeting at 555 Main Street", "Sushi", "hash", "shush", "ushas", "keke", "пх", "Пхукет",
+        "asks", "папаха", "jasmine", "Jakarta", "хех", "Ohio", "Lolita", "Kiki",
     ],
 )  # fmt: skip
 def test_ordinary_words_and_numbers_are_not_laughter(text: str) -> None:
