@@ -20,6 +20,10 @@ agent, mild (crap, говно, отстой) 0.35.  The score is 1 - Π(1 - w) o
 message is flagged at ``ABUSE_THRESHOLD`` (0.5): one mild word or one "stupid app" does not
 flag, an insult, a slur, a threat or strong obscenity does.  Words for peoples, religions
 and politics are not in any list: "I am Jewish" or "Мы из Чечни" score 0.
+
+Insults made of innocent words ("иди нах", "vai tomar no cu", "fick dich", "go to hell")
+are phrase patterns (``_PHRASE_RES``); a phrase stands for the words inside it.  The word
+lists also hold the common insults of German, French, Italian and Turkish.
 """
 
 from __future__ import annotations
@@ -95,6 +99,7 @@ _TO_LATIN = str.maketrans(
         "а": "a", "в": "b", "с": "c", "е": "e", "н": "h", "к": "k", "м": "m", "о": "o",
         "р": "p", "т": "t", "х": "x", "у": "y", "і": "i", "ѕ": "s", "ј": "j", "0": "o",
         "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
+        "ı": "i", "ß": "ss",  # Turkish dotless i, German sharp s (no accent to strip)
     }
 )  # fmt: skip
 # What a "*" inside a word may stand for: vowels and the letters people hide in mat.
@@ -227,6 +232,19 @@ _SECOND_PERSON = frozenset(
         "you're",
         "thou",
         "tu",
+        "te",
+        "ti",
+        "toi",
+        "vous",
+        "voi",
+        "du",
+        "dich",
+        "dir",
+        "sen",
+        "seni",
+        "sana",
+        "siz",
+        "size",
         "voce",
         "vc",
         "voces",
@@ -267,6 +285,25 @@ _THREAT_RES: tuple[re.Pattern[str], ...] = tuple(
         r"\bte\s+(?:voy|vamos)\s+a\s+(?:matar|encontrar|buscar|partir)\b",
     )
 )
+
+
+# Insults made of innocent words: "go f yourself" and its kin (category, pattern). Matched
+# on the lower-case text, so they are masked like a word.
+_PHRASE_RES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (category, re.compile(pattern))
+    for category, pattern in (
+        ("strong", r"(?<!\w)(?:иди|идите|пошел|пошла|пошли|пошёл)\s+(?:(?:ты|вы)\s+)?"
+         r"(?:нах|нахер|нахрен|в\s+жопу|в\s+задницу)(?!\w)"),
+        ("strong", r"\b(?:vai|vá|va)\s+(?:tomar|levar)\s+no\s+(?:cu|rabo)\b"),
+        ("strong", r"\bva\s+te\s+faire\s+(?:foutre|enculer|voir)\b|\bta\s+gueule\b"),
+        ("strong", r"\b(?:fick|verpiss)\s+dich\b|\bhalt\s+die\s+fresse\b"),
+        ("strong", r"\bvete\s+a\s+la\s+mierda\b|\bque\s+te\s+jodan\b"
+         r"|\bchinga\s+tu\s+madre\b"),
+        ("strong", r"\bva(?:i)?\s+a\s+fanculo\b"),
+        ("insult", r"\b(?:screw|f\s*u)\s+(?:you|u)\b|\bgo\s+to\s+hell\b(?!')"
+         r"|\bиди(?:те)?\s+к\s+черту\b"),
+    )
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -387,6 +424,13 @@ def detect_abuse(text: str) -> AbuseResult:
         if category == "directed" and _aimed_at_someone(text, plain, index, start, end):
             category = "directed_at_person"
         hits.append(AbuseHit(category, form, start, end))
+    lower = text.lower().replace("ё", "е").replace("’", "'")
+    if len(lower) == len(text):  # offsets hold ("İ" lowers to two characters)
+        for category, pattern in _PHRASE_RES:
+            for phrase in pattern.finditer(lower):
+                start, end = phrase.span()  # the phrase stands for the words inside it
+                hits = [hit for hit in hits if hit.end <= start or end <= hit.start]
+                hits.append(AbuseHit(category, phrase.group(), start, end))
     lowered = _threat_text(text)
     for pattern in _THREAT_RES:
         match = pattern.search(lowered)

@@ -71,6 +71,10 @@ INSULTS = [
     "ты козел", "ты тупой", "сучка", "жиды", "заткнись",
     "fuck you", "fucking app", "motherfucker", "you are an idiot", "you stupid", "bitch",
     "you piece of shit", "you are a clown", "vai se foder", "hijo de puta", "nigger",
+    # other desk languages, and insults made of innocent words
+    "du bist ein Arschloch", "quel connard", "sei uno stronzo", "gerizekalı", "salak mısın sen",
+    "иди нах", "пошел ты нахрен", "vai tomar no cu", "va te faire foutre", "fick dich",
+    "vete a la mierda", "screw you", "go to hell",
 ]  # fmt: skip
 
 DISGUISED = [
@@ -128,6 +132,8 @@ def test_threats_are_flagged(text: str) -> None:
         "I'll report you to the regulator", "Я убил весь день на это",
         "тупое приложение", "глупый вопрос", "телефон сдох", "козел пасется на лугу",
         "oh shit, I forgot my password",
+        "vou tomar no café da manhã", "Ich habe dich gestern angerufen", "Sen nasılsın?",
+        "Vous pouvez m'aider ?", "I want to go to Hell's Kitchen", "иди к двери", "пошел на работу",
     ],
 )  # fmt: skip
 def test_topics_peoples_and_innocent_words_are_not_abuse(text: str) -> None:
@@ -173,6 +179,7 @@ def test_masking_hides_insults_and_keeps_the_rest() -> None:
     assert masked == "Ты *** и ***, ***! Верните деньги"
     assert mask_abuse("Спасибо за помощь") == "Спасибо за помощь"
     assert mask_abuse("f*ck you, pay me back") == "*** you, pay me back"
+    assert mask_abuse("Иди нах, оператор") == "***, оператор"
 
 
 def test_cached_word_scores_do_not_leak_between_words() -> None:
