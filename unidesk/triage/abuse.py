@@ -22,7 +22,7 @@ flag, an insult, a slur, a threat or strong obscenity does.  Words for peoples, 
 and politics are not in any list: "I am Jewish" or "Мы из Чечни" score 0.
 
 Insults made of innocent words ("иди нах", "vai tomar no cu", "fick dich", "go to hell")
-are phrase patterns (``_PHRASE_RES``); a phrase stands for the words inside it.  The word
+are phrase patterns (``_PHRASES``); a phrase stands for the words inside it.  The word
 lists also hold the common insults of German, French, Italian and Turkish.
 """
 
@@ -287,23 +287,28 @@ _THREAT_RES: tuple[re.Pattern[str], ...] = tuple(
 )
 
 
-# Insults made of innocent words: "go f yourself" and its kin (category, pattern). Matched
-# on the lower-case text, so they are masked like a word.
-_PHRASE_RES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (category, re.compile(pattern))
-    for category, pattern in (
-        ("strong", r"(?<!\w)(?:иди|идите|пошел|пошла|пошли|пошёл)\s+(?:(?:ты|вы)\s+)?"
-         r"(?:нах|нахер|нахрен|в\s+жопу|в\s+задницу)(?!\w)"),
-        ("strong", r"\b(?:vai|vá|va)\s+(?:tomar|levar)\s+no\s+(?:cu|rabo)\b"),
-        ("strong", r"\bva\s+te\s+faire\s+(?:foutre|enculer|voir)\b|\bta\s+gueule\b"),
-        ("strong", r"\b(?:fick|verpiss)\s+dich\b|\bhalt\s+die\s+fresse\b"),
-        ("strong", r"\bvete\s+a\s+la\s+mierda\b|\bque\s+te\s+jodan\b"
-         r"|\bchinga\s+tu\s+madre\b"),
-        ("strong", r"\bva(?:i)?\s+a\s+fanculo\b"),
-        ("insult", r"\b(?:screw|f\s*u)\s+(?:you|u)\b|\bgo\s+to\s+hell\b(?!')"
-         r"|\bиди(?:те)?\s+к\s+черту\b"),
-    )
-)  # fmt: skip
+# Insults made of innocent words: "go f yourself" and its kin, by category. Matched on the
+# lower-case text in one pass (one pattern, a named group per category), masked like a word.
+# Each starts with a word, not with a boundary check (the start of a word is checked on a
+# match): a pattern that starts with literals lets the regex engine skip ahead, 3x faster.
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "strong": (
+        r"(?:иди|идите|пошел|пошла|пошли|пошёл)\s+(?:(?:ты|вы)\s+)?"
+        r"(?:нах|нахер|нахрен|в\s+жопу|в\s+задницу)(?!\w)",
+        r"(?:vai|vá|va)\s+(?:tomar|levar)\s+no\s+(?:cu|rabo)\b",
+        r"va\s+te\s+faire\s+(?:foutre|enculer|voir)\b|ta\s+gueule\b",
+        r"(?:fick|verpiss)\s+dich\b|halt\s+die\s+fresse\b",
+        r"vete\s+a\s+la\s+mierda\b|que\s+te\s+jodan\b|chinga\s+tu\s+madre\b",
+        r"va(?:i)?\s+a\s+fanculo\b",
+    ),
+    "insult": (
+        r"(?:screw|f\s*u)\s+(?:you|u)\b|go\s+to\s+hell\b(?!')",
+        r"иди(?:те)?\s+к\s+черту\b",
+    ),
+}
+_PHRASE_RE = re.compile(
+    "|".join(f"(?P<{category}>{'|'.join(options)})" for category, options in _PHRASES.items())
+)
 
 
 @lru_cache(maxsize=1)
@@ -426,11 +431,12 @@ def detect_abuse(text: str) -> AbuseResult:
         hits.append(AbuseHit(category, form, start, end))
     lower = text.lower().replace("ё", "е").replace("’", "'")
     if len(lower) == len(text):  # offsets hold ("İ" lowers to two characters)
-        for category, pattern in _PHRASE_RES:
-            for phrase in pattern.finditer(lower):
-                start, end = phrase.span()  # the phrase stands for the words inside it
-                hits = [hit for hit in hits if hit.end <= start or end <= hit.start]
-                hits.append(AbuseHit(category, phrase.group(), start, end))
+        for phrase in _PHRASE_RE.finditer(lower):
+            start, end = phrase.span()  # the phrase stands for the words inside it
+            if start and (lower[start - 1].isalnum() or lower[start - 1] == "_"):
+                continue  # inside a word: "nova te faire..." is not "va te faire..."
+            hits = [hit for hit in hits if hit.end <= start or end <= hit.start]
+            hits.append(AbuseHit(phrase.lastgroup or "strong", phrase.group(), start, end))
     lowered = _threat_text(text)
     for pattern in _THREAT_RES:
         match = pattern.search(lowered)

@@ -432,7 +432,7 @@ _MAYBE_PII_RE = re.compile(rf"[\d@]|{_AT}", re.IGNORECASE)
 
 
 # A decimal digit of another script: fullwidth "４", Arabic-Indic "٤", Devanagari "४"...
-_OTHER_DIGIT_RE = re.compile(r"(?![0-9])\d")
+_OTHER_DIGIT_RE = re.compile(r"[^\D0-9]")  # a digit, not an ASCII one
 
 
 def _ascii_digits(text: str) -> str:
