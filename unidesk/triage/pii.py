@@ -340,6 +340,7 @@ def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
             )
             if m.raw_string.startswith("+") and len(_ANY_DIGIT_RE.findall(m.raw_string)) >= 10
         )
+    spans: list[tuple[int, int]] = []
     for match in sorted(matches, key=lambda m: m.start):
         start, end = match.start, match.end
         if any(s < end and start < e and (s < start or e > end) for s, e in long_chains):
@@ -347,6 +348,43 @@ def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
         raw = match.raw_string
         if raw.isdigit() and len(raw) <= 10 and not _has_context(text, start, _PHONE_CONTEXT_RE):
             continue
+        spans.append((start, end))
+        yield PiiFinding("phone", start, end)
+    if regions != ["ZZ"]:
+        yield from _phones_by_context(text, spans, long_chains)
+
+
+# A number written the way phones are (digits, spaces, dashes, brackets; no dots or colons,
+# which dates and times use), 7 to 15 digits: a phone when a phone word comes just before it.
+_PHONE_SHAPE_RE = re.compile(r"(?<![\w+.,/:-])\(?[0-9][0-9 \u00a0()-]{5,22}[0-9](?![\w.,/:]?[0-9])")
+_ISO_DATE_RE = re.compile(r"(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}")
+_NOT_A_PHONE_RE = re.compile(
+    r"order|заказ|№|#|invoice|счет|счёт|договор|contract|ticket|тикет|заявк|code|код|id\b",
+    re.IGNORECASE,
+)
+
+
+def _phones_by_context(
+    text: str, taken: list[tuple[int, int]], long_chains: list[tuple[int, int]]
+) -> Iterator[PiiFinding]:
+    """Numbers no region's numbering plan reads ("my phone is 07911 123456" on a desk in
+    Russia) that a phone word names: right after "тел", "phone", "call me"..., with no
+    order or contract word between. Privacy first: a foreign customer's number is still
+    theirs."""
+    for match in _PHONE_SHAPE_RE.finditer(text):
+        start, end = match.span()
+        digits = _digit_count(text, start, end)
+        if not 7 <= digits <= 15 or any(s < end and start < e for s, e in taken + long_chains):
+            continue
+        if _ISO_DATE_RE.fullmatch(match.group()):
+            continue
+        before = text[max(0, start - CONTEXT_WINDOW) : start]
+        names = list(_PHONE_CONTEXT_RE.finditer(before))
+        if not names:
+            continue
+        after_name = names[-1].end()  # the nearest phone word; nothing else may stand
+        if _NOT_A_PHONE_RE.search(before, after_name) or _DIGIT_RE.search(before, after_name):
+            continue  # between it and the number: no order word, no other number
         yield PiiFinding("phone", start, end)
 
 

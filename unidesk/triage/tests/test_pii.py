@@ -260,8 +260,29 @@ def test_the_desks_phone_regions_come_from_its_settings(settings, monkeypatch) -
 
 
 def test_default_region_reads_national_numbers_of_that_country() -> None:
-    assert redact("call 020 7946 0958", default_region="GB").text == "call [phone]"
-    assert redact("call 020 7946 0958").text == "call 020 7946 0958"
+    assert redact("see 020 7946 0958", default_region="GB").text == "see [phone]"
+    assert redact("see 020 7946 0958").text == "see 020 7946 0958"  # not a Russian number
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("call 020 7946 0958", "call [phone]"),  # British, on a desk in Russia
+        ("My phone is 07911 123456", "My phone is [phone]"),
+        ("call me at 0412 345 678", "call me at [phone]"),
+        ("contact me, my number: (02) 9876 5432", "contact me, my number: [phone]"),
+        ("тел. 06-12345678, спасибо", "тел. [phone], спасибо"),
+        # named by a phone word, but not a phone
+        ("call about order 123456789", "call about order 123456789"),
+        ("тел. заказа 123456789", "тел. заказа 123456789"),
+        ("call me on 12.05.2024 at 14:30", "call me on 12.05.2024 at 14:30"),
+        ("phone bill 2024-05-12", "phone bill 2024-05-12"),
+        ("phone 123 45", "phone 123 45"),  # too short
+    ],
+)
+def test_a_number_a_phone_word_names_is_a_phone_in_any_country(text: str, redacted: str) -> None:
+    assert redact(text).text == redacted
+    assert redact(text, default_region="ZZ").text == text  # ZZ: only numbers written with +
 
 
 def test_custom_detectors_extend_the_default_list() -> None:
