@@ -278,6 +278,8 @@ def test_default_region_reads_national_numbers_of_that_country() -> None:
         ("call me on 12.05.2024 at 14:30", "call me on 12.05.2024 at 14:30"),
         ("phone bill 2024-05-12", "phone bill 2024-05-12"),
         ("phone 123 45", "phone 123 45"),  # too short
+        ("пользователь 12345678 вошёл", "пользователь 12345678 вошёл"),  # "тел" in a word
+        ("отель 1234567", "отель 1234567"),
     ],
 )
 def test_a_number_a_phone_word_names_is_a_phone_in_any_country(text: str, redacted: str) -> None:
