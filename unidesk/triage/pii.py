@@ -180,14 +180,22 @@ def _digit_count(text: str, start: int, end: int) -> int:
 # --------------------------------------------------------------------------- detectors
 
 
+# Between the groups of a card number: up to three spaces, or a dash with up to two spaces
+# on either side: "4111  1111 - 1111 1111". Not a line break: two phone numbers on two
+# lines would read as one card.
+_SPACES = "[ \t\u00a0\u2009\u202f]"
+_CARD_GAP = rf"(?:{_SPACES}{{1,3}}|{_SPACES}{{0,2}}[-\u2010-\u2013]{_SPACES}{{0,2}})"
+_CARD_CHAIN_RE = re.compile(rf"(?<![0-9])[0-9]+(?:{_CARD_GAP}[0-9]+)*")
+
+
 def find_cards(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
-    """Luhn-valid runs of 13-19 digits, grouped by single spaces/dashes or not at all, or
-    printed in fours with dots.
+    """Luhn-valid runs of 13-19 digits, written together or in groups with any spacing or
+    dashes between them (``_CARD_GAP``), or printed in fours with dots.
 
     Every run of consecutive whole groups inside a digit chain is tried, so a card glued to
     an unrelated number ("x2 4111 1111 1111 1111") is still found; candidates may overlap.
     """
-    for chain in _CHAIN_RE.finditer(text):
+    for chain in _CARD_CHAIN_RE.finditer(text):
         if chain.end() - chain.start() < 13:
             continue
         groups = [(m.start(), m.end()) for m in _DIGITS_RE.finditer(text, *chain.span())]
@@ -233,11 +241,11 @@ def find_cvv(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[Pi
         yield PiiFinding("cvv", match.start(1), match.end(1))
 
 
-_IBAN_RE = re.compile(r"(?<![^\W_])[A-Za-z]{2}[0-9]{2}(?:[ \u00a0]?[0-9A-Za-z]){11,32}")
+_IBAN_RE = re.compile(r"(?<![^\W_])[A-Za-z]{2}[0-9]{2}(?:[ \u00a0-]?[0-9A-Za-z]){11,32}")
 
 
 def find_ibans(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator[PiiFinding]:
-    """IBANs of registry countries, compact or in space-separated groups, mod-97 valid."""
+    """IBANs of registry countries, compact or in groups (spaces or dashes), mod-97 valid."""
     for match in _IBAN_RE.finditer(text):
         positions = [i for i in range(*match.span()) if text[i].isalnum()]
         length = _IBAN_LENGTHS.get(text[match.start() : match.start() + 2].upper())
@@ -255,7 +263,8 @@ _EMAIL_CHAR = r"[\w!#$%&'*+/=?^`{|}~-]"
 # a long word without "@" costs linear time.
 _EMAIL_LOCAL = rf"(?<!{_EMAIL_CHAR}){_EMAIL_CHAR}++(?:\.{_EMAIL_CHAR}++)*+"
 _EMAIL_DOMAIN = r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:xn--[\w-]{1,59}|[^\W\d_]{2,63})"
-_EMAIL_RE = re.compile(f"{_EMAIL_LOCAL}@{_EMAIL_DOMAIN}")
+# Spaces around the "@" are allowed ("ivan.petrov @ gmail.com": a harvester's dodge).
+_EMAIL_RE = re.compile(f"{_EMAIL_LOCAL}[ \t]*@[ \t]*{_EMAIL_DOMAIN}")
 
 
 # Addresses spelled out against harvesters: "ivan [at] mail [dot] ru", "ivan(at)mail.ru",

@@ -197,6 +197,30 @@ def test_a_card_in_the_digits_of_another_script_is_found_and_shown_in_ascii() ->
     assert redact("тел. +７ ９１６ １２３-４５-６７").text == "тел. [phone]"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111  1111  1111  1111",
+        "4111 - 1111 - 1111 - 1111",
+        "4111\t1111\t1111\t1111",
+        "4111   1111-1111 1111",
+    ],
+)
+def test_a_card_with_any_spacing_or_dashes_between_its_groups_is_found(text: str) -> None:
+    assert redact(f"card {text}, thanks").text == "card [card •••• 1111], thanks"
+
+
+def test_an_iban_in_dashed_groups_and_an_address_with_spaces_round_the_at_are_found() -> None:
+    assert redact("IBAN: DE89-3704-0044-0532-0130-00").text == "IBAN: [iban]"
+    assert redact("IBAN: DE88-3704-0044-0532-0130-00").text == "IBAN: DE88-3704-0044-0532-0130-00"
+    assert redact("mail ivan.petrov @ gmail.com now").text == "mail [email] now"
+    assert redact("meet @ 5pm, price @ 5.99").text == "meet @ 5pm, price @ 5.99"
+
+
+def test_two_phone_numbers_on_two_lines_are_not_read_as_one_card() -> None:
+    assert redact("8 912 345 67 89\n8 912 345 67 90").text == "[phone]\n[phone]"
+
+
 def test_two_numbers_separated_by_words_are_not_glued_into_a_card() -> None:
     # 4111 1111 + 1111 1111 would be Luhn-valid if glued across the words.
     text = "заказы 4111 1111 и 1111 1111"
@@ -323,7 +347,8 @@ WORDS = [
     "hello", "order", "card", "cvv", "paid", "refund", "заказ", "карта", "оплата", "паспорт",
     "ИНН", "тел", "номер", "спасибо", "руб", "код", "от", "и", "№", "x", "—",
 ]  # fmt: skip
-_RUN_RE = re.compile(r"[0-9]+(?:[ -][0-9]+)*")
+# Groups joined by up to three spaces, or by a dash with up to two spaces on either side.
+_RUN_RE = re.compile(r"[0-9]+(?:(?:[ \t]{1,3}|[ \t]{0,2}-[ \t]{0,2})[0-9]+)*")
 
 
 def luhn_runs(text: str) -> list[str]:
@@ -347,7 +372,7 @@ def luhn_runs(text: str) -> list[str]:
 def card_numbers(draw: st.DrawFn) -> str:
     body = draw(st.text("0123456789", min_size=12, max_size=18))
     digits = next(body + d for d in "0123456789" if luhn_valid(body + d))
-    sep = draw(st.sampled_from(["", " ", "-"]))
+    sep = draw(st.sampled_from(["", " ", "-", "  ", " - ", "\t"]))
     sizes = draw(st.sampled_from([[4], [4, 6], [3], [len(digits)], [1, 2, 3, 4, 5]]))
     groups, at, k = [], 0, 0
     while at < len(digits):
