@@ -290,9 +290,11 @@ def find_emails(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
             yield PiiFinding("email", match.start(), match.end())
 
 
+# Words that name a phone number. Each starts a word: "пользователь 12345678" holds "тел".
 _PHONE_CONTEXT_RE = re.compile(
-    r"тел|phone|моб|mobile|cell|звон|call|whats\s*app|ватсап|вотсап|viber|вайбер|telegram"
-    r"|телеграм|sms|смс|связ|contact",
+    r"(?<!\w)(?:тел\b|тел\.|телефон|tel\b|tel\.|telephone|моб|phone|mobile|cell|call|звон"
+    r"|позвон|перезвон|дозвон|whats\s*app|ватсап|вотсап|viber|вайбер|telegram|телеграм|sms"
+    r"|смс|связ|contact)",
     re.IGNORECASE,
 )
 _DIGIT_RE = re.compile("[0-9]")
@@ -366,12 +368,6 @@ def find_phones(text: str, /, *, region: str = DEFAULT_PHONE_REGION) -> Iterator
 # A number written the way phones are (digits, spaces, dashes, brackets; no dots or colons,
 # which dates and times use), 7 to 15 digits: a phone when a phone word comes just before it.
 _PHONE_SHAPE_RE = re.compile(r"(?<![\w+.,/:-])\(?[0-9][0-9 \u00a0()-]{5,22}[0-9](?![\w.,/:]?[0-9])")
-# The phone words of that rule start a word: "пользователь 12345678" holds "тел" too.
-_PHONE_WORD_RE = re.compile(
-    r"(?<!\w)(?:тел\b|тел\.|телефон|моб|phone|mobile|cell|call|звон|позвон|перезвон"
-    r"|whats\s*app|ватсап|вотсап|viber|вайбер|telegram|телеграм|sms|смс|связ|contact)",
-    re.IGNORECASE,
-)
 _ISO_DATE_RE = re.compile(r"(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}")
 _NOT_A_PHONE_RE = re.compile(
     r"order|заказ|№|#|invoice|счет|счёт|договор|contract|ticket|тикет|заявк|code|код|id\b",
@@ -394,7 +390,7 @@ def _phones_by_context(
         if _ISO_DATE_RE.fullmatch(match.group()):
             continue
         before = text[max(0, start - CONTEXT_WINDOW) : start]
-        names = list(_PHONE_WORD_RE.finditer(before))
+        names = list(_PHONE_CONTEXT_RE.finditer(before))
         if not names:
             continue
         after_name = names[-1].end()  # the nearest phone word; nothing else may stand

@@ -304,6 +304,7 @@ def test_default_region_reads_national_numbers_of_that_country() -> None:
         ("phone 123 45", "phone 123 45"),  # too short
         ("пользователь 12345678 вошёл", "пользователь 12345678 вошёл"),  # "тел" in a word
         ("отель 1234567", "отель 1234567"),
+        ("пользователь 9123456789", "пользователь 9123456789"),  # a Russian-valid number too
     ],
 )
 def test_a_number_a_phone_word_names_is_a_phone_in_any_country(text: str, redacted: str) -> None:
